@@ -1,0 +1,106 @@
+# ILNP for Linux: kernel patch series, Go tools and VM selftests.
+# `make help` lists the targets; README.md explains them.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+BIN := build/bin
+# DEBUG=1 builds and boots the KASAN/lockdep kernel (build/bzImage-debug).
+DEBUG ?= 0
+ifeq ($(DEBUG),1)
+KERNEL_IMAGE := build/bzImage-debug
+else
+KERNEL_IMAGE := build/bzImage
+endif
+# Extra flags for ilnpvm, e.g. VMFLAGS='--timeout 5m --cpus 1'.
+VMFLAGS ?=
+# The command `make vm` runs in the guest; empty gives a shell.
+CMD ?=
+export CMD
+# Selftest packages to run (default: all) and a -run filter.
+SELFTESTS ?=
+RUN ?=
+
+TOOLS := ilnpvm vmtest ilnpcheck
+
+.PHONY: help tree kernel patches checkpatch tools vm check unit selftests test demo clean
+
+help:
+	@echo 'ILNP for Linux'
+	@echo
+	@echo '  make test         vet, unit tests, checkpatch, kernel build, VM selftests (what CI runs)'
+	@echo '  make vm CMD=...   boot $(KERNEL_IMAGE) under QEMU and run CMD as root (no CMD: a shell)'
+	@echo '  make kernel       build build/bzImage from the base + patches/ (DEBUG=1: KASAN/lockdep)'
+	@echo '  make tree         create or update build/linux, the kernel work tree'
+	@echo '  make patches      export the commits in build/linux back into patches/'
+	@echo '  make checkpatch   checkpatch.pl --strict on every patch in patches/'
+	@echo '  make selftests    run the VM selftests (SELFTESTS=pkg,... RUN=regexp to narrow)'
+	@echo '  make tools        build the Go tools into $(BIN)/'
+	@echo '  make clean        remove build products (keeps build/linux and its commits)'
+
+tree:
+	kernel/tree.sh sync
+
+kernel: tree
+	DEBUG=$(DEBUG) kernel/build.sh
+
+patches:
+	kernel/tree.sh export
+
+checkpatch: tree
+	@fail=0; n=0; \
+	for p in $$(sed -e 's/#.*//' patches/series); do \
+		n=$$((n + 1)); \
+		rc=0; out=$$(cd build/linux && ./scripts/checkpatch.pl --strict ../../patches/$$p 2>&1) || rc=$$?; \
+		if [ $$rc -ne 0 ] || ! grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$$out"; then \
+			echo "checkpatch: $$p: FAIL"; echo "$$out" | sed 's/^/  /'; fail=1; \
+		else echo "checkpatch: $$p: PASS"; fi; \
+	done; \
+	echo "checkpatch: $$n patch(es) checked"; exit $$fail
+
+tools:
+	@mkdir -p $(BIN)
+	@for t in $(TOOLS); do $(GO) build -o $(BIN)/$$t ./cmd/$$t || exit 1; done
+
+vm: tools
+	@test -f $(KERNEL_IMAGE) || { echo "no $(KERNEL_IMAGE): run 'make kernel$(if $(filter 1,$(DEBUG)), DEBUG=1)' first" >&2; exit 2; }
+	@if [ -n "$$CMD" ]; then $(BIN)/ilnpvm --kernel $(KERNEL_IMAGE) $(VMFLAGS) -- "$$CMD"; \
+	else $(BIN)/ilnpvm --kernel $(KERNEL_IMAGE) $(VMFLAGS); fi
+
+check:
+	@bad=$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt: these files need formatting:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags vmtest ./selftests/...
+	@echo "check: gofmt and go vet clean"
+
+unit:
+	ILNP_REQUIRE_TSHARK=1 $(GO) test ./...
+
+selftests: tools
+	@test -f $(KERNEL_IMAGE) || { echo "no $(KERNEL_IMAGE): run 'make kernel' first" >&2; exit 2; }
+	$(BIN)/vmtest --kernel $(KERNEL_IMAGE) $(if $(RUN),--run '$(RUN)') $(subst $(comma), ,$(SELFTESTS))
+
+comma := ,
+
+# Each stage is timed; the last line is the plain summary CI reads.
+test:
+	@stages="check unit checkpatch kernel selftests"; failed=; \
+	for s in $$stages; do \
+		start=$$(date +%s); echo "=== make $$s"; \
+		if $(MAKE) --no-print-directory $$s; then r=PASS; else r=FAIL; failed="$$failed $$s"; fi; \
+		echo "=== make $$s: $$r in $$(( $$(date +%s) - start )) s"; \
+		[ $$r = PASS ] || [ $$s = check ] || [ $$s = unit ] || [ $$s = checkpatch ] || break; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: all stages passed"
+
+demo:
+	@echo "make demo: the mobility-multihoming demo arrives with the multihoming work (issue 5);" >&2
+	@echo "until then, try: make kernel && make vm CMD='sysctl net.ipv6.handoff_mode'" >&2
+	@exit 2
+
+clean:
+	rm -rf $(BIN) build/kbuild build/kbuild-* build/bzImage build/bzImage-* build/selftests build/vm
