@@ -23,9 +23,9 @@ export CMD
 SELFTESTS ?=
 RUN ?=
 
-TOOLS := ilnpvm vmtest ilnpcheck
+TOOLS := ilnpvm vmtest ilnpcheck ilnpctl
 
-.PHONY: help tree kernel patches checkpatch tools vm check unit selftests test demo clean
+.PHONY: help tree kernel patches checkpatch tools vm check unit selftests test bench demo clean
 
 help:
 	@echo 'ILNP for Linux'
@@ -37,6 +37,7 @@ help:
 	@echo '  make patches      export the commits in build/linux back into patches/'
 	@echo '  make checkpatch   checkpatch.pl --strict on every patch in patches/'
 	@echo '  make selftests    run the VM selftests (SELFTESTS=pkg,... RUN=regexp to narrow)'
+	@echo '  make bench        ILNP against plain IPv6 on one path, same boot (BENCH_SECONDS=10)'
 	@echo '  make tools        build the Go tools into $(BIN)/'
 	@echo '  make clean        remove build products (keeps build/linux and its commits)'
 
@@ -84,6 +85,12 @@ selftests: tools
 	$(BIN)/vmtest --kernel $(KERNEL_IMAGE) $(if $(RUN),--run '$(RUN)') $(subst $(comma), ,$(SELFTESTS))
 
 comma := ,
+
+# Benchmarks print figures; they are not part of make test.
+BENCH_SECONDS ?= 10
+bench: tools
+	@test -f $(KERNEL_IMAGE) || { echo "no $(KERNEL_IMAGE): run 'make kernel' first" >&2; exit 2; }
+	BENCH_SECONDS=$(BENCH_SECONDS) $(BIN)/vmtest --kernel $(KERNEL_IMAGE) --tags vmbench bench
 
 # Each stage is timed; the last line is the plain summary CI reads.
 test:

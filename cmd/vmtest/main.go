@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,6 +60,12 @@ tests (a package that fails before reporting counts as one failure).`,
 			if cfg.OutDir, err = filepath.Abs(cfg.OutDir); err != nil {
 				return err
 			}
+			// Knobs of the guest tests (BENCH_SECONDS, ...) pass through.
+			for _, kv := range os.Environ() {
+				if strings.HasPrefix(kv, "BENCH_") {
+					cfg.Env = append(cfg.Env, kv)
+				}
+			}
 			if len(pkgs) == 0 {
 				if pkgs, err = harness.Packages(root); err != nil {
 					return err
@@ -73,6 +80,7 @@ tests (a package that fails before reporting counts as one failure).`,
 	f.StringVar(&cfg.Run, "run", "", "run only tests matching this regular expression (go test -run)")
 	f.DurationVar(&cfg.Timeout, "timeout", 20*time.Minute, "time limit of one package")
 	f.BoolVar(&cfg.AllowSkip, "allow-skip", false, "count skipped tests as passed")
+	f.StringVar(&cfg.Tags, "tags", "vmtest", "build tags of the guest-side tests (vmbench for make bench)")
 	return cmd
 }
 

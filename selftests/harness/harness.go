@@ -23,6 +23,8 @@ type Config struct {
 	Run       string        // -test.run filter; empty runs all
 	Timeout   time.Duration // per package, guest boot included
 	AllowSkip bool          // count skipped tests as passed (never under make test)
+	Tags      string        // build tags of the guest-side tests; default vmtest
+	Env       []string      // KEY=value added to the guest tests' environment
 	Output    io.Writer     // progress and the guest console
 }
 
@@ -79,7 +81,11 @@ func runPackage(ctx context.Context, cfg Config, pkg string, res *PackageResult)
 		return err
 	}
 	bin := filepath.Join(cfg.OutDir, pkg+".test")
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-tags", "vmtest", "-o", bin, "./selftests/"+pkg)
+	tags := cfg.Tags
+	if tags == "" {
+		tags = "vmtest"
+	}
+	build := exec.CommandContext(ctx, "go", "test", "-c", "-tags", tags, "-o", bin, "./selftests/"+pkg)
 	build.Dir = cfg.Root
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build: %v\n%s", err, out)
@@ -102,7 +108,7 @@ func runPackage(ctx context.Context, cfg Config, pkg string, res *PackageResult)
 		Timeout: cfg.Timeout + time.Minute, // the test binary's own timeout fires first
 		Command: strings.Join(args, " "),
 		Dir:     filepath.Join(cfg.Root, "selftests", pkg),
-		Env:     []string{"ILNP_ROOT=" + cfg.Root, "ILNP_SELFTEST=1"},
+		Env:     append([]string{"ILNP_ROOT=" + cfg.Root, "ILNP_SELFTEST=1"}, cfg.Env...),
 		Console: io.MultiWriter(cfg.Output, logf),
 	})
 	if serr := logf.Sync(); serr != nil {

@@ -19,14 +19,15 @@ type AccessNet struct {
 	Prefix netip.Prefix // the /64 its router advertises
 	Router string       // the router's host name
 	Uplink netip.Prefix // the router-R4 link; R4 is ::4, the router ::1
+	Table  uint32       // MN's routing table for traffic from Prefix
 }
 
 // The paper's networks (section 5, Figure 7).
 var (
 	AccessNets = []AccessNet{
-		{"aa", netip.MustParsePrefix("2001:2:aa:aa::/64"), "r1", netip.MustParsePrefix("2001:2:0:14::/64")},
-		{"bb", netip.MustParsePrefix("2001:2:bb:bb::/64"), "r2", netip.MustParsePrefix("2001:2:0:24::/64")},
-		{"cc", netip.MustParsePrefix("2001:2:cc:cc::/64"), "r3", netip.MustParsePrefix("2001:2:0:34::/64")},
+		{"aa", netip.MustParsePrefix("2001:2:aa:aa::/64"), "r1", netip.MustParsePrefix("2001:2:0:14::/64"), 101},
+		{"bb", netip.MustParsePrefix("2001:2:bb:bb::/64"), "r2", netip.MustParsePrefix("2001:2:0:24::/64"), 102},
+		{"cc", netip.MustParsePrefix("2001:2:cc:cc::/64"), "r3", netip.MustParsePrefix("2001:2:0:34::/64"), 103},
 	}
 	// CNNet is the network CN sits on behind R4; CN has a static address.
 	CNNet    = netip.MustParsePrefix("2001:2:dd:dd::/64")
@@ -71,6 +72,9 @@ type Options struct {
 	// Prefix is prepended to the namespace names, so that testbeds do
 	// not collide; empty means none.
 	Prefix string
+	// MNNetworks names the access networks whose interface on MN is up
+	// at the start; nil means all of them.
+	MNNetworks []string
 }
 
 // Testbed is the paper's topology, built and running.
@@ -126,13 +130,13 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
 	}
-	for i, an := range AccessNets {
+	for _, an := range tb.mnNets() {
 		if err := tb.MN.SetLinkUp(an.Name); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
 		// Source-specific default routes, so that a plain IPv6 flow from
 		// an address on a network leaves through that network.
-		if err := tb.MN.AddSourceRoute(uint32(100+i), an.Prefix, anyNet, RouterLL, an.Name); err != nil {
+		if err := tb.MN.AddSourceRoute(an.Table, an.Prefix, anyNet, RouterLL, an.Name); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
 	}
@@ -268,16 +272,33 @@ func (tb *Testbed) startRadvd(r *Host, an AccessNet) error {
 	return nil
 }
 
-// WaitSLAAC waits until MN has a global address from each access network's
-// prefix and returns them by interface name.
+// mnNets are the access networks MN is attached to at the start.
+func (tb *Testbed) mnNets() []AccessNet {
+	if tb.opts.MNNetworks == nil {
+		return AccessNets
+	}
+	var nets []AccessNet
+	for _, an := range AccessNets {
+		for _, name := range tb.opts.MNNetworks {
+			if an.Name == name {
+				nets = append(nets, an)
+			}
+		}
+	}
+	return nets
+}
+
+// WaitSLAAC waits until MN has a global address from the prefix of each
+// access network it is attached to and returns them by interface name.
 func (tb *Testbed) WaitSLAAC(ctx context.Context, timeout time.Duration) (map[string]netip.Addr, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	nets := tb.mnNets()
 	for {
 		got := make(map[string]netip.Addr)
-		for _, an := range AccessNets {
+		for _, an := range nets {
 			addrs, err := tb.MN.Addrs(an.Name, an.Prefix)
 			if err != nil {
 				return nil, err
@@ -286,13 +307,13 @@ func (tb *Testbed) WaitSLAAC(ctx context.Context, timeout time.Duration) (map[st
 				got[an.Name] = addrs[0]
 			}
 		}
-		if len(got) == len(AccessNets) {
+		if len(got) == len(nets) {
 			return got, nil
 		}
 		select {
 		case <-ctx.Done():
 			return got, fmt.Errorf("testbed: MN has addresses on %d of %d networks after %s (%v)",
-				len(got), len(AccessNets), timeout, got)
+				len(got), len(nets), timeout, got)
 		case <-tick.C:
 		}
 	}

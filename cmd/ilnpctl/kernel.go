@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/mdlayher/netlink"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+)
+
+// ilnp is what ilnpctl needs of an *ilnpnl.Client; tests fake it.
+type ilnp interface {
+	NID() (ilnpnl.NID, error)
+	SetNID(ilnpnl.NID) error
+	AddPeer(ilnpnl.Peer) error
+	DelPeer(ilnpnl.NID) error
+	Peers() ([]ilnpnl.Peer, error)
+	Locators() ([]ilnpnl.Locator, error)
+	Stats() (ilnpnl.Stats, error)
+	Monitor(context.Context) (events, error)
+	Close() error
+}
+
+// events is an event subscription, an *ilnpnl.Monitor.
+type events interface {
+	Next() (ilnpnl.Event, error)
+	Close() error
+}
+
+// system is how ilnpctl reaches the kernel: the ilnp family and the
+// interface names, each in the network namespace of the descriptor nsfd
+// (0: ilnpctl's own).
+type system struct {
+	dial  func(nsfd int) (ilnp, error)
+	links func(nsfd int) (map[int]string, error)
+}
+
+// kernel adapts *ilnpnl.Client to ilnp.
+type kernel struct{ *ilnpnl.Client }
+
+func (k kernel) Monitor(ctx context.Context) (events, error) {
+	m, err := k.Client.Monitor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func dialKernel(nsfd int) (ilnp, error) {
+	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: nsfd})
+	if err != nil {
+		return nil, err
+	}
+	return kernel{c}, nil
+}
+
+// linkNames lists the interfaces of a namespace by index.
+func linkNames(nsfd int) (map[int]string, error) {
+	c, err := rtnetlink.Dial(&netlink.Config{NetNS: nsfd})
+	if err != nil {
+		return nil, fmt.Errorf("list interfaces: %w", err)
+	}
+	defer c.Close()
+	links, err := c.Link.List()
+	if err != nil {
+		return nil, fmt.Errorf("list interfaces: %w", err)
+	}
+	names := make(map[int]string, len(links))
+	for _, l := range links {
+		if l.Attributes != nil {
+			names[int(l.Index)] = l.Attributes.Name
+		}
+	}
+	return names, nil
+}
+
+// session is one command's connection to the kernel.
+type session struct {
+	ilnp
+	ns  *os.File // the namespace from -n; nil for ilnpctl's own
+	sys system
+}
+
+// open enters the namespace of -n, if any, and dials the ilnp family.
+func (a *app) open() (*session, error) {
+	s := &session{sys: a.sys}
+	if a.netns != "" {
+		path := a.netns
+		if !strings.Contains(path, "/") {
+			path = filepath.Join("/run/netns", path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("network namespace %s: %w", a.netns, errors.Unwrap(err))
+		}
+		s.ns = f
+	}
+	c, err := a.sys.dial(s.nsfd())
+	if err != nil {
+		s.closeNS()
+		return nil, err
+	}
+	s.ilnp = c
+	return s, nil
+}
+
+func (s *session) nsfd() int {
+	if s.ns == nil {
+		return 0
+	}
+	return int(s.ns.Fd())
+}
+
+func (s *session) closeNS() {
+	if s.ns != nil {
+		s.ns.Close()
+	}
+}
+
+// ifnames returns a function that names interfaces of the session's
+// namespace, listing them again when it meets an index it does not know
+// (a monitor runs while interfaces come and go).
+func (s *session) ifnames() (ifnameFunc, error) {
+	names, err := s.sys.links(s.nsfd())
+	if err != nil {
+		return nil, err
+	}
+	return func(i int) string {
+		if _, ok := names[i]; !ok {
+			if fresh, err := s.sys.links(s.nsfd()); err == nil {
+				names = fresh
+			}
+		}
+		return ifnameFrom(names)(i)
+	}, nil
+}
+
+func (s *session) Close() error {
+	err := s.ilnp.Close()
+	s.closeNS()
+	return err
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+)
+
+// fakeKernel stands in for the ilnp family.
+type fakeKernel struct {
+	nid    ilnpnl.NID
+	peers  []ilnpnl.Peer
+	locs   []ilnpnl.Locator
+	stats  ilnpnl.Stats
+	events []any // ilnpnl.Event or error, then the monitor ends
+	fail   map[ilnpnl.NID]error
+
+	added   []ilnpnl.Peer
+	deleted []ilnpnl.NID
+	setNIDs []ilnpnl.NID
+	closed  bool
+}
+
+func (k *fakeKernel) NID() (ilnpnl.NID, error) { return k.nid, nil }
+func (k *fakeKernel) SetNID(n ilnpnl.NID) error {
+	k.setNIDs = append(k.setNIDs, n)
+	return nil
+}
+func (k *fakeKernel) AddPeer(p ilnpnl.Peer) error {
+	if err := k.fail[p.NID]; err != nil {
+		return fmt.Errorf("ilnpnl: add peer %s: %w", p.NID, err)
+	}
+	k.added = append(k.added, p)
+	return nil
+}
+func (k *fakeKernel) DelPeer(n ilnpnl.NID) error {
+	if err := k.fail[n]; err != nil {
+		return fmt.Errorf("ilnpnl: delete peer %s: %w", n, err)
+	}
+	k.deleted = append(k.deleted, n)
+	return nil
+}
+func (k *fakeKernel) Peers() ([]ilnpnl.Peer, error)       { return k.peers, nil }
+func (k *fakeKernel) Locators() ([]ilnpnl.Locator, error) { return k.locs, nil }
+func (k *fakeKernel) Stats() (ilnpnl.Stats, error)        { return k.stats, nil }
+func (k *fakeKernel) Close() error {
+	k.closed = true
+	return nil
+}
+func (k *fakeKernel) Monitor(ctx context.Context) (events, error) {
+	return &fakeEvents{queue: k.events}, nil
+}
+
+type fakeEvents struct{ queue []any }
+
+func (e *fakeEvents) Next() (ilnpnl.Event, error) {
+	if len(e.queue) == 0 {
+		return ilnpnl.Event{}, context.Canceled // as if interrupted
+	}
+	x := e.queue[0]
+	e.queue = e.queue[1:]
+	if err, ok := x.(error); ok {
+		return ilnpnl.Event{}, err
+	}
+	return x.(ilnpnl.Event), nil
+}
+
+func (e *fakeEvents) Close() error { return nil }
+
+func (k *fakeKernel) system() system {
+	return system{
+		dial:  func(int) (ilnp, error) { return k, nil },
+		links: func(int) (map[int]string, error) { return map[int]string{1: "lo", 2: "eth0", 3: "eth1"}, nil },
+	}
+}
+
+// testILCC is the ILCC of the examples in docs/ilnpctl.md.
+func testILCC() *fakeKernel {
+	return &fakeKernel{
+		nid: 0xc,
+		peers: []ilnpnl.Peer{{
+			NID:   mnNID,
+			Flags: ilnpnl.PeerLearned,
+			Locators: []ilnpnl.Locator{
+				{L64: l64AA, State: ilnpnl.LocatorActive, Preference: 10, Lifetime: 13, DRRScore: -1448, TxPackets: 3000, TxBytes: 4344000, RxPackets: 2900, RxBytes: 191400},
+				{L64: l64BB, State: ilnpnl.LocatorActive, Preference: 10, Lifetime: 14, DRRScore: 1448, TxPackets: 1000, TxBytes: 1448000, RxPackets: 1100, RxBytes: 72600},
+			},
+			LocalILV:  netip.MustParseAddr(cnAddr),
+			RemoteILV: netip.MustParseAddr("2001:2:aa:aa:d250:99ff:fed1:5a0c"),
+			NonceTx:   []byte{0x5e, 0x0a, 0x19, 0x7c},
+			NonceRx:   []byte{0x91, 0x3d, 0x42, 0xe8},
+			Idle:      1250 * time.Millisecond,
+			Stats:     &ilnpnl.Stats{PktsIn: 4000, PktsOut: 4000, LUReceived: 3, SessionsCreated: 1},
+		}},
+		locs: []ilnpnl.Locator{
+			{L64: l64DD, Ifindex: 2, State: ilnpnl.LocatorActive, Lifetime: ilnpnl.LifetimeInfinite, TxPackets: 4000, TxBytes: 5792000, RxPackets: 4000, RxBytes: 264000},
+		},
+		stats: ilnpnl.Stats{PktsIn: 4000, PktsOut: 4000, LUReceived: 3, SessionsCreated: 1},
+	}
+}
+
+func execute(t *testing.T, k *fakeKernel, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb, k.system())
+	return code, out.String(), errb.String()
+}
+
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		args       string
+		wantCode   int
+		wantStderr string
+	}{
+		{"show ilcc", exitOK, ""},
+		{"-j show ilcc", exitOK, ""},
+		{"show ilcc -j -p", exitOK, ""},
+		{"nid show", exitOK, ""},
+		{"help", exitOK, ""},
+		{"peer add --help", exitOK, ""},
+		{"", exitUsage, "ilnpctl: missing command\nRun 'ilnpctl --help' for usage.\n"},
+		{"bogus", exitUsage, `ilnpctl: unknown command "bogus"`},
+		{"show", exitUsage, "ilnpctl: show: missing command: one of ilcc, locators\n"},
+		{"show routes", exitUsage, `ilnpctl: show: unknown command "routes": one of ilcc, locators`},
+		{"show ilcc now", exitUsage, `ilnpctl: show ilcc: unexpected argument "now"`},
+		{"peer add", exitUsage, "ilnpctl: peer add: missing ADDR...\nRun 'ilnpctl peer add --help' for usage.\n"},
+		{"peer add mn", exitUsage, `ilnpctl: peer add: "mn": not an IL-V`},
+		{"peer del", exitUsage, "ilnpctl: peer del: missing ADDR|NID"},
+		{"peer del 1:2:3", exitUsage, `ilnpctl: peer del: "1:2:3": not a NID`},
+		{"nid set 2001::c", exitUsage, `ilnpctl: nid set: "2001::c": not a NID: its upper 64 bits (2001:0:0:0) are not zero`},
+		{"nid set ::", exitUsage, `use "default"`},
+		{"stats --bogus", exitUsage, "ilnpctl: stats: unknown flag: --bogus\nRun 'ilnpctl stats --help' for usage.\n"},
+		{"-n no-such-netns-here stats", exitError, "ilnpctl: network namespace no-such-netns-here: no such file or directory\n"},
+		{"hosts load /no/such/file", exitError, "ilnpctl: open /no/such/file: no such file or directory\n"},
+		{"peer del 0:0:0:9", exitError, "ilnpctl: ilnpnl: delete peer 0:0:0:9: no such file or directory\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			k := testILCC()
+			k.fail = map[ilnpnl.NID]error{9: unix.ENOENT}
+			code, _, stderr := execute(t, k, strings.Fields(tt.args)...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) || (tt.wantStderr == "") != (stderr == "") {
+				t.Errorf("exit %d, stderr %q; want exit %d, stderr %q", code, stderr, tt.wantCode, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestPeerAdd(t *testing.T) {
+	k := &fakeKernel{fail: map[ilnpnl.NID]error{0xbad: unix.EPERM}}
+	code, _, stderr := execute(t, k, "peer", "add",
+		"2001:2:aa:aa:d250:99ff:fed1:5a0c", cnAddr, "d250-99ff-fed1-5a0c.2001+2+bb+bb", "2001:2:aa:aa:d250:99ff:fed1:5a0c")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := []ilnpnl.Peer{
+		{NID: mnNID, Locators: []ilnpnl.Locator{{L64: l64AA}, {L64: l64BB}}},
+		{NID: cnNID, Locators: []ilnpnl.Locator{{L64: l64DD}}},
+	}
+	if !reflect.DeepEqual(k.added, want) {
+		t.Errorf("requests %+v, want one per NID: %+v", k.added, want)
+	}
+	if !k.closed {
+		t.Error("the client was not closed")
+	}
+
+	// A refused peer does not stop the others, and every failure is named.
+	k.added = nil
+	code, _, stderr = execute(t, k, "peer", "add", "2001:2:aa:aa::bad", cnAddr)
+	if code != exitError || stderr != "ilnpctl: ilnpnl: add peer 0:0:0:bad: operation not permitted\n" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if len(k.added) != 1 || k.added[0].NID != cnNID {
+		t.Errorf("added %+v, want the peer that was not refused", k.added)
+	}
+}
+
+func TestPeerDel(t *testing.T) {
+	for _, arg := range []string{"d250:99ff:fed1:5a0c", "d250-99ff-fed1-5a0c", "::d250:99ff:fed1:5a0c", "2001:2:aa:aa:d250:99ff:fed1:5a0c", "d250-99ff-fed1-5a0c.2001+2+aa+aa"} {
+		k := &fakeKernel{}
+		if code, _, stderr := execute(t, k, "peer", "del", arg); code != exitOK {
+			t.Errorf("peer del %s: exit %d: %s", arg, code, stderr)
+		}
+		if !reflect.DeepEqual(k.deleted, []ilnpnl.NID{mnNID}) {
+			t.Errorf("peer del %s deleted %v", arg, k.deleted)
+		}
+	}
+}
+
+func TestNIDSet(t *testing.T) {
+	k := &fakeKernel{}
+	for _, arg := range []string{"::c", "0:0:0:c", "default"} {
+		if code, _, stderr := execute(t, k, "nid", "set", arg); code != exitOK {
+			t.Errorf("nid set %s: exit %d: %s", arg, code, stderr)
+		}
+	}
+	if want := []ilnpnl.NID{0xc, 0xc, 0}; !reflect.DeepEqual(k.setNIDs, want) {
+		t.Errorf("set %v, want %v", k.setNIDs, want)
+	}
+}
+
+func TestHostsLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "hosts")
+	os.WriteFile(good, []byte("127.0.0.1 localhost\nd250-99ff-fed1-5a0c.2001+2+aa+aa mn\nd250-99ff-fed1-5a0c.2001+2+bb+bb mn\n0-0-0-c.2001+2+dd+dd cn\n"), 0o644)
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("# peers\n0-0-0-c.2001+2+dd+dd cn\nd250-99ff-fed1-5a0c.2001+2+aa mn\n"), 0o644)
+
+	k := &fakeKernel{}
+	if code, _, stderr := execute(t, k, "hosts", "load", good); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := []ilnpnl.Peer{
+		{NID: mnNID, Locators: []ilnpnl.Locator{{L64: l64AA}, {L64: l64BB}}},
+		{NID: cnNID, Locators: []ilnpnl.Locator{{L64: l64DD}}},
+	}
+	if !reflect.DeepEqual(k.added, want) {
+		t.Errorf("requests %+v, want %+v", k.added, want)
+	}
+
+	k = &fakeKernel{}
+	code, _, stderr := execute(t, k, "hosts", "load", bad)
+	if wantErr := "ilnpctl: " + bad + `: line 3: parse IL-V "d250-99ff-fed1-5a0c.2001+2+aa": locator: 3 groups separated by '+', want 4` + "\n"; code != exitError || stderr != wantErr {
+		t.Errorf("exit %d, stderr %q; want exit 1, %q", code, stderr, wantErr)
+	}
+	if len(k.added) != 0 {
+		t.Errorf("a file with an error registered %v", k.added)
+	}
+}
+
+func TestMonitor(t *testing.T) {
+	k := &fakeKernel{events: []any{
+		ilnpnl.Event{Type: ilnpnl.EventSessionCreated, Peer: &ilnpnl.Peer{NID: mnNID, Flags: ilnpnl.PeerLearned}},
+		fmt.Errorf("ilnpnl: receive event: %w", ilnpnl.ErrEventsLost),
+		ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64AA, Ifindex: 3, State: ilnpnl.LocatorValid}},
+	}}
+	code, stdout, stderr := execute(t, k, "monitor")
+	wantOut := "session_created peer d250:99ff:fed1:5a0c flags learned\nlocator_state locator 2001:2:aa:aa dev eth1 state valid\n"
+	wantErr := "ilnpctl: warning: ilnpnl: receive event: events lost: receive buffer overrun\n"
+	if code != exitOK || stdout != wantOut || stderr != wantErr {
+		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant\nstdout %q\nstderr %q", code, stdout, stderr, wantOut, wantErr)
+	}
+
+	k.events = []any{errors.New("ilnpnl: receive event: boom")}
+	if code, _, stderr := execute(t, k, "-j", "monitor"); code != exitError || stderr != "ilnpctl: ilnpnl: receive event: boom\n" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

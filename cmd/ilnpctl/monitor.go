@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+)
+
+func (a *app) monitorCmd() *cobra.Command {
+	var timestamps bool
+	cmd := &cobra.Command{
+		Use:   "monitor",
+		Short: "print ILNP events as they happen",
+		Long: `Print the kernel's ILNP events, one a line, as they happen, until
+interrupted (SIGINT or SIGTERM; the exit status is then 0):
+
+  session_created, session_expired   an ILCC entry for a peer
+  nonce_mismatch                     a packet with a wrong nonce
+  lu_sent, lu_received, lu_acked, lu_retransmitted, lu_failed
+                                     the Locator Update handshake
+  locator_state                      a locator changed state (a local one
+                                     names its interface with dev)
+  fallback                           a peer fell back to plain IPv6
+
+With -j each event is one JSON object on a line of its own, with the keys
+event, nid and flags (the peer, if any), locator (an object with l64,
+ifindex, ifname, state) and, with -t, time. When the kernel drops events
+because ilnpctl reads too slowly, a warning goes to standard error and the
+monitor goes on.`,
+		Example: "  ilnpctl monitor\n  ilnpctl -n mn monitor -t\n  ilnpctl -j monitor | jq -c 'select(.event == \"lu_acked\")'",
+		Args:    nargs(0, 0),
+	}
+	cmd.Flags().BoolVarP(&timestamps, "timestamp", "t", false, "prefix each event with the time it was received")
+	cmd.RunE = action(func(cmd *cobra.Command, _ []string) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		s, err := a.open()
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		ifname, err := s.ifnames()
+		if err != nil {
+			return err
+		}
+		m, err := s.Monitor(ctx)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return a.printEvents(m, ifname, timestamps)
+	})
+	return cmd
+}
+
+// printEvents prints the events of m until its context ends.
+func (a *app) printEvents(m events, ifname ifnameFunc, timestamps bool) error {
+	for {
+		ev, err := m.Next()
+		switch {
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return nil
+		case errors.Is(err, ilnpnl.ErrEventsLost):
+			fmt.Fprintf(a.stderr, "ilnpctl: warning: %v\n", err)
+			continue
+		case err != nil:
+			return err
+		}
+		var at time.Time
+		if timestamps {
+			at = time.Now()
+		}
+		if a.json {
+			err = writeJSON(a.stdout, toEventJSON(ev, ifname, at), a.pretty)
+		} else {
+			_, err = fmt.Fprintln(a.stdout, formatEvent(ev, ifname, at))
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

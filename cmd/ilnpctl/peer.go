@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+)
+
+func (a *app) peerAddCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "add ADDR...",
+		Short: "register correspondent peers",
+		Long: `Register correspondent peers, so that this host speaks ILNP to them.
+
+Each ADDR is an IL-V: an IPv6 address whose upper 64 bits are the peer's
+L64 and lower 64 bits its NID (2001:2:dd:dd:d250:99ff:fed1:5a0c), or the
+hosts-file form n-n-n-n.l+l+l+l (d250-99ff-fed1-5a0c.2001+2+dd+dd). ADDRs
+with the same NID make one peer with several locators; ilnpctl sends one
+request per NID. When a request fails, the other peers are still
+registered and the failures are reported together.
+
+Needs CAP_NET_ADMIN.`,
+		Example: `  ilnpctl peer add 2001:2:dd:dd::c
+  ilnpctl peer add 2001:2:aa:aa::1 2001:2:bb:bb::1   # one peer, NID ::1, two L64s`,
+		Args: nargs(1, -1),
+		RunE: action(func(cmd *cobra.Command, argv []string) error {
+			ilvs := make([]ilv, len(argv))
+			for i, s := range argv {
+				v, err := parseILV(s)
+				if err != nil {
+					return usagef("peer add: %w", err)
+				}
+				ilvs[i] = v
+			}
+			return a.addPeers(groupPeers(ilvs))
+		}),
+	}
+}
+
+// addPeers registers each peer with its own request and reports every
+// failure.
+func (a *app) addPeers(peers []ilnpnl.Peer) error {
+	s, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var errs []error
+	for _, p := range peers {
+		if err := s.AddPeer(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a *app) peerDelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "del ADDR|NID",
+		Aliases: []string{"delete"},
+		Short:   "remove a correspondent peer",
+		Long: `Remove a correspondent peer, and its session, from the ILCC.
+
+The peer is named by its NID (d250:99ff:fed1:5a0c, d250-99ff-fed1-5a0c or
+::c) or by any of its IL-Vs, whose NID is used.
+
+Needs CAP_NET_ADMIN.`,
+		Example: "  ilnpctl peer del d250:99ff:fed1:5a0c\n  ilnpctl peer del 2001:2:dd:dd::c",
+		Args:    nargs(1, 1),
+		RunE: action(func(cmd *cobra.Command, argv []string) error {
+			nid, err := parseNID(argv[0], true)
+			if err != nil {
+				return usagef("peer del: %w", err)
+			}
+			s, err := a.open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return s.DelPeer(nid)
+		}),
+	}
+}
+
+func (a *app) hostsLoadCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "load FILE",
+		Short: "register every peer of a hosts file",
+		Long: `Register every peer listed in FILE, a hosts file in the paper's IL-V syntax:
+
+  n-n-n-n.l+l+l+l name [alias...]
+
+e.g. "d250-99ff-fed1-5a0c.2001+2+dd+dd mn-ddd-ilnp" is NID
+d250:99ff:fed1:5a0c at L64 2001:2:dd:dd. Text from '#' to the end of a line
+is a comment; blank lines are skipped, and so are ordinary hosts entries
+whose address is a plain IPv4 or IPv6 address, so FILE may be /etc/hosts.
+Entries with the same NID make one peer with several locators, as with
+'peer add'. A line that does not parse is named and nothing is registered;
+"-" reads standard input.
+
+Needs CAP_NET_ADMIN.`,
+		Example: "  ilnpctl hosts load /etc/hosts\n  ilnpctl -n cn hosts load testbed.hosts",
+		Args:    nargs(1, 1),
+		RunE: action(func(cmd *cobra.Command, argv []string) error {
+			name := argv[0]
+			f := os.Stdin
+			if name != "-" {
+				var err error
+				if f, err = os.Open(name); err != nil {
+					return err
+				}
+				defer f.Close()
+			}
+			entries, err := readHosts(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			ilvs := make([]ilv, len(entries))
+			for i, e := range entries {
+				ilvs[i] = e.ilv
+			}
+			return a.addPeers(groupPeers(ilvs))
+		}),
+	}
+}

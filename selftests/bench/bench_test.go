@@ -1,0 +1,81 @@
+//go:build vmbench
+
+package bench
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ilnp-linux/ilnp/selftests/testbed"
+)
+
+// TestTCPThroughputILNPvsIPv6 runs iperf2 TCP from MN to CN over aa,
+// alternating plain IPv6 and ILNP so that drift in the guest shows up as
+// the IPv6-before/IPv6-after ratio, and prints the figures.
+func TestTCPThroughputILNPvsIPv6(t *testing.T) {
+	secs := 10
+	if s := os.Getenv("BENCH_SECONDS"); s != "" {
+		secs, _ = strconv.Atoi(s)
+	}
+	tb, err := testbed.New(context.Background(), testbed.Options{Dir: t.TempDir(), MNNetworks: []string{"aa"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tb.Close()
+	if _, err := tb.WaitSLAAC(context.Background(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := tb.CN.Command(ctx, "iperf", "-s", "-V")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	ilnpctl := filepath.Join(os.Getenv("ILNP_ROOT"), "build", "bin", "ilnpctl")
+	if _, err := tb.MN.Run(ctx, ilnpctl, "peer", "add", testbed.CNAddr.String()); err != nil {
+		t.Fatal(err)
+	}
+
+	setMode := func(mode string) {
+		for _, h := range []*testbed.Host{tb.MN, tb.CN} {
+			if err := h.WriteSysctl("net.ipv6.handoff_mode", mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run := func(name, mode string) float64 {
+		setMode(mode)
+		out, err := tb.MN.Run(ctx, "iperf", "-c", testbed.CNAddr.String(), "-V", "-t", strconv.Itoa(secs), "-y", "C")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(strings.NewReader(out))
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		if err != nil || len(recs) == 0 || len(recs[0]) < 9 {
+			t.Fatalf("iperf output: %v\n%s", err, out)
+		}
+		bps, err := strconv.ParseFloat(recs[len(recs)-1][8], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("bench: %-12s TCP %8.1f Mbit/s\n", name, bps/1e6)
+		return bps
+	}
+	before := run("ipv6-before", "0")
+	ilnp := run("ilnp", "1")
+	after := run("ipv6-after", "0")
+	ilnp2 := run("ilnp-2", "1")
+	ipv6 := (before + after) / 2
+	fmt.Printf("bench: ILNP/IPv6 = %.3f (ILNP runs %.1f and %.1f Mbit/s, IPv6 mean %.1f Mbit/s)\n",
+		(ilnp+ilnp2)/2/ipv6, ilnp/1e6, ilnp2/1e6, ipv6/1e6)
+	fmt.Printf("bench: IPv6-before/IPv6-after = %.3f\n", before/after)
+}

@@ -1,0 +1,273 @@
+package metrics_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
+	"github.com/ilnp-linux/ilnp/tools/wire"
+)
+
+var (
+	aa    = wire.L64(0x2001_0002_00aa_00aa)
+	bb    = wire.L64(0x2001_0002_00bb_00bb)
+	cc    = wire.L64(0x2001_0002_00cc_00cc)
+	dd    = wire.L64(0x2001_0002_00dd_00dd)
+	mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
+	cnNID = wire.NID(0xc)
+	paths = []wire.L64{aa, bb, cc}
+	t0    = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
+)
+
+func at(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
+
+const payload = 1000 // iperf2 UDP payload; IPv6 payload = 8 (nonce) + 8 (UDP) + 1000
+
+func datagram(ms float64, seq int32, path wire.L64, hop uint8) synth.Packet {
+	return synth.Packet{
+		Time: at(ms), Src: wire.ILV{L64: path, NID: mnNID}, Dst: wire.ILV{L64: dd, NID: cnNID}, HopLimit: hop,
+		Nonce: wire.Nonce32(1), UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(seq, payload),
+	}
+}
+
+// udpCaptures builds a 3-path iperf2 UDP flow as captured at the sender
+// (MN: 100 datagrams, seq i on path i%3 at i*10 ms, hop limit 64, then 3
+// final datagrams) and at the receiver (CN, hop limit 62) where 5
+// datagrams are lost, 2 duplicated and some arrive out of order.
+func udpCaptures(t *testing.T) (sender, receiver string) {
+	t.Helper()
+	var snd []synth.Packet
+	for i := range 100 {
+		snd = append(snd, datagram(float64(i*10), int32(i), paths[i%3], 64))
+	}
+	snd = append(snd,
+		synth.Packet{Time: at(500), Src: wire.ILV{L64: aa, NID: mnNID}, Dst: wire.ILV{L64: dd, NID: cnNID}, Nonce: wire.Nonce32(1),
+			LU: &synth.LU{Op: wire.LUAdvertisement, Code: 1, Locators: []wire.L64{aa, bb, cc}}},
+	)
+	for i := range 3 {
+		snd = append(snd, datagram(float64(1000+10*i), -100, aa, 64))
+	}
+	// Sort the LU into time order.
+	snd = append(snd[:50], append([]synth.Packet{snd[100]}, append(snd[50:100:100], snd[101:]...)...)...)
+
+	lost := map[int32]bool{10: true, 20: true, 30: true, 40: true, 50: true}
+	order := []int32{}
+	for i := int32(0); i < 100; i++ {
+		order = append(order, i)
+	}
+	// Rearrange the arrival order:
+	//   61 60, 71 70         -> 2 misordered, 2 reordered
+	//   81 82 83 80          -> 1 misordered, 1 reordered
+	//   90 93 91 92 94       -> 1 misordered (91), 2 reordered (91, 92)
+	//   5 twice; 95 again after 96 -> 2 duplicates
+	swap := func(a, b int) { order[a], order[b] = order[b], order[a] }
+	swap(60, 61)
+	swap(70, 71)
+	copy(order[80:84], []int32{81, 82, 83, 80})
+	copy(order[91:94], []int32{93, 91, 92})
+	var arrivals []int32
+	for _, s := range order {
+		if lost[s] {
+			continue
+		}
+		arrivals = append(arrivals, s)
+		switch s {
+		case 5:
+			arrivals = append(arrivals, 5)
+		case 96:
+			arrivals = append(arrivals, 95)
+		}
+	}
+	var rcv []synth.Packet
+	for i, s := range arrivals {
+		rcv = append(rcv, datagram(float64(i*10+1), s, paths[s%3], 62))
+	}
+	for i := range 3 {
+		rcv = append(rcv, datagram(float64(1001+10*i), -100, aa, 62))
+	}
+	dir := t.TempDir()
+	sender, receiver = filepath.Join(dir, "mn.pcap"), filepath.Join(dir, "cn.pcapng")
+	if err := synth.WriteFile(sender, capture.FormatPcap, capture.LinkTypeLinuxSLL2, snd); err != nil {
+		t.Fatal(err)
+	}
+	if err := synth.WriteFile(receiver, capture.FormatPcapNG, capture.LinkTypeEthernet, rcv); err != nil {
+		t.Fatal(err)
+	}
+	return sender, receiver
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func TestUDPThreePaths(t *testing.T) {
+	sender, receiver := udpCaptures(t)
+	// Given in the "wrong" order: the sender is found by hop limit.
+	res, err := metrics.Analyze([]string{receiver, sender}, metrics.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Captures) != 2 {
+		t.Fatalf("%d captures", len(res.Captures))
+	}
+	rc, sc := res.Captures[0], res.Captures[1]
+	if len(rc.Flows) != 1 || len(sc.Flows) != 1 {
+		t.Fatalf("flows: receiver %d, sender %d", len(rc.Flows), len(sc.Flows))
+	}
+	r := rc.Flows[0]
+	u := r.UDP
+	want := metrics.UDPStats{
+		Datagrams: 97, Distinct: 95, Duplicates: 2, Misordered: 4, Reordered: 5, Fin: 3,
+		SeqMin: 0, SeqMax: 99, Expected: 100, GapLost: 5,
+		GapLossRatio: 5.0 / 100, MisorderingRatio: 4.0 / 97, ReorderingRatio: 5.0 / 97, DuplicateRatio: 2.0 / 97,
+	}
+	if *u != want {
+		t.Errorf("receiver UDP stats\n got %+v\nwant %+v", *u, want)
+	}
+	if len(res.UDPLoss) != 1 {
+		t.Fatalf("UDP loss entries %+v", res.UDPLoss)
+	}
+	l := res.UDPLoss[0]
+	if l.Sender != sender || l.Receiver != receiver || l.Sent != 100 || l.Received != 95 || l.Lost != 5 || !near(l.LossRatio, 0.05) {
+		t.Errorf("UDP loss %+v", l)
+	}
+
+	s := sc.Flows[0]
+	if s.UDP.Misordered != 0 || s.UDP.Duplicates != 0 || s.UDP.GapLost != 0 || s.UDP.Fin != 3 {
+		t.Errorf("sender UDP stats %+v", *s.UDP)
+	}
+	const octets = 8 + 8 + payload
+	if s.Packets != 103 || s.Bytes != 103*octets || !near(s.Duration, 1.02) || !near(s.Throughput, 103*octets*8/1.02) {
+		t.Errorf("sender flow: %d packets, %d octets, %.3f s, %.1f bit/s", s.Packets, s.Bytes, s.Duration, s.Throughput)
+	}
+	if len(s.Buckets) != 2 || !near(s.Buckets[0], 100*octets*8) || !near(s.Buckets[1], 3*octets*8) {
+		t.Errorf("sender buckets %v", s.Buckets)
+	}
+	if len(s.Paths) != 3 {
+		t.Fatalf("sender paths %+v", s.Paths)
+	}
+	for i, want := range []struct {
+		src     wire.L64
+		packets int
+	}{{aa, 37}, {bb, 33}, {cc, 33}} {
+		p := s.Paths[i]
+		if p.Src != want.src || p.Dst != dd || p.Packets != want.packets || !near(p.Share, float64(want.packets)/103) {
+			t.Errorf("path %d = %+v, want %v with %d packets", i, p, want.src, want.packets)
+		}
+	}
+	if s.MeanHopLimit != 64 || r.MeanHopLimit != 62 {
+		t.Errorf("hop limits %v %v", s.MeanHopLimit, r.MeanHopLimit)
+	}
+	if len(sc.LUEvents) != 1 || sc.LUEvents[0].Operation != wire.LUAdvertisement || len(sc.LUEvents[0].Locators) != 3 || !near(sc.LUEvents[0].Offset, 0.5) {
+		t.Errorf("LU events %+v", sc.LUEvents)
+	}
+
+	var text bytes.Buffer
+	if err := res.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"udp d250:99ff:fed1:5a0c.40001 -> 0:0:0:c.5001", "2001:2:aa:aa -> 2001:2:dd:dd", "4.124%", "5.000%", "advertisement"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"loss_ratio":0.05`, `"misordering_ratio":0.041237113402061855`, `"src_l64":"2001:2:bb:bb"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+}
+
+func seg(ms float64, src, dst wire.ILV, seq, ack uint32, win uint16, data int) synth.Packet {
+	return synth.Packet{
+		Time: at(ms), Src: src, Dst: dst, Nonce: wire.Nonce32(2),
+		TCP:     &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: seq, Ack: ack, ACK: true, Window: win},
+		Payload: make([]byte, data),
+	}
+}
+
+func TestTCP(t *testing.T) {
+	mn := wire.ILV{L64: aa, NID: mnNID}
+	mnB := wire.ILV{L64: bb, NID: mnNID}
+	cn := wire.ILV{L64: dd, NID: cnNID}
+	rev := func(p synth.Packet) synth.Packet {
+		p.TCP.SrcPort, p.TCP.DstPort = p.TCP.DstPort, p.TCP.SrcPort
+		return p
+	}
+	var base uint32 = 0xffff_f000 // the sequence numbers wrap past 2^32
+	pkts := []synth.Packet{
+		seg(0, mn, cn, base+1, 1, 100, 1000),
+		rev(seg(1, cn, mn, 1, base+1001, 50, 0)),
+		seg(2, mnB, cn, base+1001, 1, 100, 1000),
+		rev(seg(3, cn, mn, 1, base+2001, 50, 0)),
+		seg(4, mn, cn, base+2001, 1, 100, 1000),
+		seg(5, mnB, cn, base+4001, 1, 100, 1000),  // skips 3001
+		rev(seg(6, cn, mnB, 1, base+2001, 50, 0)), // dup ack
+		seg(7, mn, cn, base+3001, 1, 100, 1000),   // misordered
+		rev(seg(8, cn, mn, 1, base+2001, 50, 0)),  // dup ack
+		seg(9, mnB, cn, base+2001, 1, 100, 1000),  // duplicate
+		rev(seg(10, cn, mn, 1, base+1001, 50, 0)), // misordered ack
+		seg(11, mn, cn, base+5001, 1, 100, 1000),
+		rev(seg(12, cn, mn, 1, base+2001, 60, 0)), // window changed: not a dup ack
+		rev(seg(13, cn, mn, 1, base+6001, 60, 0)),
+	}
+	path := filepath.Join(t.TempDir(), "tcp.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeRaw, pkts); err != nil {
+		t.Fatal(err)
+	}
+	c, err := metrics.AnalyzeFile(path, metrics.Options{Series: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Flows) != 2 {
+		t.Fatalf("flows %+v", c.Flows)
+	}
+	data, acks := c.Flows[0].TCP, c.Flows[1].TCP
+	wantData := metrics.TCPStats{
+		Segments: 7, DataSegments: 7, DataBytes: 7000, SeqDuplicates: 1, SeqMisordered: 1,
+		AckSegments: 7, SeqMisorderingRatio: 1.0 / 7, SeqDuplicateRatio: 1.0 / 7, DuplicateRatio: 1.0 / 7,
+	}
+	if *data != wantData {
+		t.Errorf("data flow\n got %+v\nwant %+v", *data, wantData)
+	}
+	wantAcks := metrics.TCPStats{
+		Segments: 7, AckSegments: 7, AckMisordered: 1, DupAcks: 2,
+		AckMisorderingRatio: 1.0 / 7, AckDuplicateRatio: 2.0 / 7, DuplicateRatio: 2.0 / 7,
+	}
+	if *acks != wantAcks {
+		t.Errorf("ack flow\n got %+v\nwant %+v", *acks, wantAcks)
+	}
+	if n := len(c.Flows[0].Paths); n != 2 {
+		t.Errorf("data flow paths %d, want 2", n)
+	}
+	var seqs []int64
+	for _, p := range c.Flows[0].Series {
+		seqs = append(seqs, p.Seq)
+	}
+	if want := []int64{0, 1000, 2000, 4000, 3000, 2000, 5000}; !equal(seqs, want) {
+		t.Errorf("relative sequence series %v, want %v", seqs, want)
+	}
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,61 @@
+package synth
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/wire"
+)
+
+// WriteMixed writes n packets of a bidirectional ILNP exchange as the
+// paper's testbed produces it: an iperf2 TCP flow from the MN over two
+// locators (1448-octet segments) with the CN's acknowledgements for every
+// second one, an iperf2 UDP flow (1470 octets) from the CN, and an LU
+// handshake every 100000 packets. About 100 µs apart. It returns the
+// number of ILNP packets written (all of them).
+func WriteMixed(w *Writer, n int) (int, error) {
+	var (
+		start = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
+		l64   = []wire.L64{0x2001_0002_00aa_00aa, 0x2001_0002_00bb_00bb}
+		mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
+		cn    = wire.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
+		mnN   = wire.Nonce32(0x11223344)
+		cnN   = wire.Nonce96([12]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+		data  = make([]byte, 1448)
+		seq   uint32
+		udpN  int32
+	)
+	for i := range n {
+		mn := wire.ILV{L64: l64[i%2], NID: mnNID}
+		p := Packet{Time: start.Add(time.Duration(i) * 100 * time.Microsecond)}
+		switch {
+		case i%100000 == 50000:
+			p.Src, p.Dst, p.Nonce = mn, cn, mnN
+			p.LU = &LU{Op: wire.LUAdvertisement, Code: wire.LUCodeReplaceSoft, Locators: l64}
+		case i%100000 == 50001:
+			p.Src, p.Dst, p.Nonce = cn, mn, cnN
+			p.LU = &LU{Op: wire.LUAck, Code: wire.LUCodeReplaceSoft, Locators: l64}
+		case i%4 < 2:
+			p.Src, p.Dst, p.Nonce, p.Payload = mn, cn, mnN, data
+			p.TCP = &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: seq, Ack: 1, ACK: true, PSH: true, Window: 502}
+			seq += uint32(len(data))
+		case i%4 == 2:
+			p.Src, p.Dst, p.Nonce = cn, mn, cnN
+			p.TCP = &layers.TCP{SrcPort: 5001, DstPort: 40000, Seq: 1, Ack: seq, ACK: true, Window: 8192}
+		default:
+			p.Src, p.Dst, p.Nonce, p.Payload = cn, mn, cnN, Iperf2Payload(udpN, 1470)
+			p.UDP = &layers.UDP{SrcPort: 5001, DstPort: 40001}
+			udpN++
+		}
+		b, err := p.Bytes()
+		if err != nil {
+			return i, fmt.Errorf("packet %d: %w", i+1, err)
+		}
+		if err := w.WritePacket(p.Time, b, false); err != nil {
+			return i, err
+		}
+	}
+	return n, w.Flush()
+}

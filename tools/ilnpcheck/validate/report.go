@@ -1,0 +1,222 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
+	"github.com/ilnp-linux/ilnp/tools/wire"
+)
+
+// Kind names a rule an ILNP packet broke.
+type Kind string
+
+// Violation kinds.
+const (
+	// KindNonceOption: the Nonce option is malformed (data length not 4
+	// or 12, more than one Nonce option, bad padding).
+	KindNonceOption Kind = "nonce-option"
+	// KindNoncePlacement: the header with the nonce is not the last
+	// extension header before the upper layer.
+	KindNoncePlacement Kind = "nonce-placement"
+	// KindNonceChanged: a direction of a session carries a second nonce.
+	KindNonceChanged Kind = "nonce-changed"
+	// KindChecksumTCP, KindChecksumUDP: the checksum is not valid under
+	// the NID-only pseudo-header.
+	KindChecksumTCP Kind = "checksum-tcp"
+	KindChecksumUDP Kind = "checksum-udp"
+	// KindChecksumICMPv6: the ICMPv6 checksum (wire addresses) is wrong.
+	KindChecksumICMPv6 Kind = "checksum-icmpv6"
+	// KindMalformed: a header of an ILNP packet cannot be decoded, or its
+	// lengths disagree.
+	KindMalformed Kind = "malformed"
+	// KindLUMalformed: a Locator Update breaks its format.
+	KindLUMalformed Kind = "lu-malformed"
+	// KindLUNoNonce: a Locator Update without a Nonce option.
+	KindLUNoNonce Kind = "lu-without-nonce"
+	// KindLUUnanswered: an LU advertisement no LU-ack answered.
+	KindLUUnanswered Kind = "lu-unanswered"
+	// KindLUAckMismatch: an LU-ack whose locators differ from the
+	// outstanding LU's.
+	KindLUAckMismatch Kind = "lu-ack-mismatch"
+	// KindLUAckUnsolicited: an LU-ack when no LU is outstanding.
+	KindLUAckUnsolicited Kind = "lu-ack-unsolicited"
+)
+
+// Violation is one broken rule.
+type Violation struct {
+	Frame   int       `json:"frame"`
+	Time    time.Time `json:"time"`
+	Offset  float64   `json:"offset"` // seconds since the first frame
+	Kind    Kind      `json:"kind"`
+	Message string    `json:"message"`
+}
+
+// Report is the validation of one capture file.
+type Report struct {
+	File      string             `json:"file"`
+	Format    capture.Format     `json:"format,omitempty"`
+	LinkTypes []capture.LinkType `json:"link_types,omitempty"`
+	Frames    int                `json:"frames"`
+	First     time.Time          `json:"first"`
+	Last      time.Time          `json:"last"`
+
+	ILNP      ILNPSummary     `json:"ilnp"`
+	Other     OtherSummary    `json:"other"`
+	Checksums ChecksumSummary `json:"checksums"`
+	Sessions  []Session       `json:"sessions"`
+	LUSummary LUSummary       `json:"lu_summary"`
+
+	LocatorUpdates  []LUEvent      `json:"locator_updates"`
+	Violations      []Violation    `json:"violations"`
+	ViolationCounts map[Kind]int   `json:"violation_counts"`
+	Packets         []PacketRecord `json:"packets,omitempty"`
+
+	// Error is why the file could not be read to its end; the rest of the
+	// report covers the frames before it.
+	Error string `json:"error,omitempty"`
+}
+
+// Valid reports whether the file was read whole and no rule was broken.
+func (r *Report) Valid() bool { return r.Error == "" && len(r.Violations) == 0 }
+
+// ILNPSummary counts ILNP packets.
+type ILNPSummary struct {
+	Packets   int `json:"packets"`
+	TCP       int `json:"tcp"`
+	UDP       int `json:"udp"`
+	ICMPv6    int `json:"icmpv6"`
+	Other     int `json:"other"`
+	Fragments int `json:"fragments"` // upper layer not checked
+	Nonce32   int `json:"nonce32"`
+	Nonce96   int `json:"nonce96"`
+}
+
+// OtherSummary counts what is not ILNP.
+type OtherSummary struct {
+	IPv6      map[string]int `json:"ipv6"` // by upper-layer protocol
+	IPv4      int            `json:"ipv4"`
+	NonIP     int            `json:"non_ip"`
+	Malformed int            `json:"malformed"` // link or IPv6 header undecodable
+}
+
+// ChecksumSummary counts transport checksums of ILNP packets.
+type ChecksumSummary struct {
+	Verified  int `json:"verified"`
+	Offload   int `json:"offload_pending"` // NID-only offload seeds, not verifiable
+	Truncated int `json:"truncated"`       // cut by the snap length
+}
+
+// Session is an ILNP session: the two directions between a pair of NIDs.
+type Session struct {
+	NIDs       [2]wire.NID `json:"nids"`
+	Packets    int         `json:"packets"`
+	Directions []Direction `json:"directions"`
+}
+
+// Direction is one direction of a session.
+type Direction struct {
+	Src         wire.NID   `json:"src_nid"`
+	Dst         wire.NID   `json:"dst_nid"`
+	Nonce       wire.Nonce `json:"nonce"`
+	Packets     int        `json:"packets"`
+	FirstFrame  int        `json:"first_frame"`
+	SrcLocators []wire.L64 `json:"src_locators"` // wire locators seen, in order
+	DstLocators []wire.L64 `json:"dst_locators"`
+}
+
+// LUEvent is one Locator Update message of an ILNP packet.
+type LUEvent struct {
+	Frame     int                  `json:"frame"`
+	Time      time.Time            `json:"time"`
+	Offset    float64              `json:"offset"`
+	Src       wire.ILV             `json:"src"`
+	Dst       wire.ILV             `json:"dst"`
+	Operation wire.LUOp            `json:"operation"`
+	Code      uint8                `json:"code"`
+	Format    wire.LUFormat        `json:"format"`
+	Locators  []wire.LocatorRecord `json:"locators"`
+	Nonce     wire.Nonce           `json:"nonce"`
+	Checksum  ChecksumVerdict      `json:"checksum"`
+	// For an advertisement: the ack that answered it (0 if none), the
+	// time from its last transmission to the ack, and how often it was
+	// sent again; RetransmissionOf names the first transmission.
+	AckFrame         int     `json:"ack_frame,omitempty"`
+	RTT              float64 `json:"rtt,omitempty"` // seconds
+	Retransmissions  int     `json:"retransmissions,omitempty"`
+	RetransmissionOf int     `json:"retransmission_of,omitempty"`
+	// For an ack: the advertisement it answers; Duplicate when it answers
+	// one that was answered already.
+	AnswersFrame int  `json:"answers_frame,omitempty"`
+	Duplicate    bool `json:"duplicate,omitempty"`
+}
+
+// LUSummary counts the handshake.
+type LUSummary struct {
+	Advertisements  int     `json:"advertisements"`
+	Acks            int     `json:"acks"`
+	Retransmissions int     `json:"retransmissions"`
+	DuplicateAcks   int     `json:"duplicate_acks"`
+	Unanswered      int     `json:"unanswered"`
+	Answered        int     `json:"answered"`
+	RTTMin          float64 `json:"rtt_min,omitempty"` // seconds
+	RTTMedian       float64 `json:"rtt_median,omitempty"`
+	RTTMax          float64 `json:"rtt_max,omitempty"`
+
+	rtts []float64
+}
+
+func (s *LUSummary) finish() {
+	s.Answered = len(s.rtts)
+	if len(s.rtts) == 0 {
+		return
+	}
+	r := slices.Clone(s.rtts)
+	slices.Sort(r)
+	s.RTTMin, s.RTTMax = r[0], r[len(r)-1]
+	if n := len(r); n%2 == 1 {
+		s.RTTMedian = r[n/2]
+	} else {
+		s.RTTMedian = (r[n/2-1] + r[n/2]) / 2
+	}
+}
+
+// PacketRecord describes one ILNP packet (Options.Packets).
+type PacketRecord struct {
+	Frame             int             `json:"frame"`
+	Time              time.Time       `json:"time"`
+	Src               wire.ILV        `json:"src"`
+	Dst               wire.ILV        `json:"dst"`
+	Proto             string          `json:"proto"`
+	Nonce             wire.Nonce      `json:"nonce"`
+	NonceOptionLength uint8           `json:"nonce_option_length"`
+	Checksum          ChecksumVerdict `json:"checksum"`
+	LUOperation       wire.LUOp       `json:"lu_operation,omitempty"`
+	Locators          []wire.L64      `json:"locators,omitempty"`
+}
+
+// CheckFile validates the capture at path. A file that cannot be read
+// to its end yields a report of what was read, with Error set, and the
+// error.
+func CheckFile(path string, opts Options, progress decode.Progress) (*Report, error) {
+	c := NewChecker(opts)
+	info, err := decode.Walk(path, progress, c.Add)
+	r := c.Finish()
+	r.File, r.Format, r.LinkTypes = path, info.Format, info.LinkTypes
+	if err != nil {
+		r.Error = err.Error()
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+func locatorList(recs []wire.LocatorRecord) string {
+	s := make([]string, len(recs))
+	for i, r := range recs {
+		s[i] = r.Locator.String()
+	}
+	return strings.Join(s, ", ")
+}

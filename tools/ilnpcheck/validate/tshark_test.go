@@ -1,0 +1,172 @@
+package validate_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
+	"github.com/ilnp-linux/ilnp/tools/wire"
+)
+
+// tshark returns the path of tshark. Without it the test is skipped,
+// unless ILNP_REQUIRE_TSHARK=1 (as `make test` sets), which makes it
+// fail.
+func tshark(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("ILNP_REQUIRE_TSHARK") == "1" {
+			t.Fatalf("ILNP_REQUIRE_TSHARK=1 but tshark is not installed: %v", err)
+		}
+		t.Skipf("tshark not installed: %v", err)
+	}
+	return path
+}
+
+// tsharkFields are the fields compared, checked against
+// `tshark -G fields | grep -i ilnp` (Wireshark 4.0).
+var tsharkFields = []string{"frame.number", "ipv6.opt.ilnp_nonce", "icmpv6.ilnp.nb_locator", "icmpv6.checksum.status"}
+
+// TestAgreesWithTshark checks that the nonces, the Locator Update locator
+// lists and the ICMPv6 checksum verdicts ilnpcheck reports equal what
+// tshark's own dissectors decode from the same capture. Wireshark knows
+// only the RFC 6743 record layout, so the LUs here use it.
+func TestAgreesWithTshark(t *testing.T) {
+	bin := tshark(t)
+	n32 := []byte{wire.OptTypeNonce, 4, 0xfe, 0xed, 0xfa, 0xce}
+	rfc := func(op wire.LUOp, locs ...wire.L64) *synth.LU {
+		return &synth.LU{Op: op, Code: wire.LUCodeReplaceSoft, Format: wire.LUFormatRFC6743, Locators: locs}
+	}
+	cc := wire.L64(0x2001_0002_00cc_00cc)
+	pkts := []synth.Packet{
+		{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(1), Payload: []byte("data")},
+		{Time: at(1), Src: cnDD, Dst: mnAA, Nonce: cnN, TCP: tcp(1)},
+		{Time: at(2), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, aa, bb, cc)},
+		{Time: at(3), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, aa, bb, cc)},
+		{Time: at(4), Src: mnBB, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(1, 200)},
+		// The nonce after Pad1 and PadN, then PadN after it.
+		{Time: at(5), Src: mnBB, Dst: cnDD, TCP: tcp(9), DestOpts: append(append([]byte{0, 1, 0, 1, 1, 0}, n32...), 1, 2, 0, 0)},
+		{Time: at(6), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, bb), Checksum: synth.ChecksumCorrupt},
+		{Time: at(7), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, bb)},
+		{Time: at(8), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, bb), Checksum: synth.ChecksumCorrupt},
+		{Time: at(9), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, bb)},
+		{Time: at(10), Src: mnAA, Dst: cnDD, LU: rfc(wire.LUAdvertisement, aa)}, // no nonce
+		{Time: at(11), Src: mnAA, Dst: cnDD, UDP: udp(), Payload: []byte("plain")},
+	}
+	for _, tc := range []struct {
+		format capture.Format
+		link   capture.LinkType
+	}{
+		{capture.FormatPcap, capture.LinkTypeEthernet},
+		{capture.FormatPcapNG, capture.LinkTypeLinuxSLL2},
+	} {
+		t.Run(fmt.Sprintf("%v-%v", tc.format, tc.link), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ilnp."+tc.format.String())
+			if err := synth.WriteFile(path, tc.format, tc.link, pkts); err != nil {
+				t.Fatal(err)
+			}
+			r, err := validate.CheckFile(path, validate.Options{Packets: true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := make(map[int]row)
+			for _, p := range r.Packets {
+				ours[p.Frame] = ourRow(p)
+			}
+			theirs := runTshark(t, bin, path)
+			if len(theirs) != len(pkts) {
+				t.Fatalf("tshark printed %d frames, want %d", len(theirs), len(pkts))
+			}
+			var nonces, lus, bad int
+			for frame := 1; frame <= len(pkts); frame++ {
+				got, want := ours[frame], theirs[frame]
+				if frame == 11 {
+					// Not an ILNP packet (no nonce): ilnpcheck lists no
+					// record for it, only a violation; compare the nonce.
+					want = row{nonce: want.nonce}
+					if r.ViolationCounts[validate.KindLUNoNonce] != 1 {
+						t.Errorf("LU without nonce not reported: %+v", r.Violations)
+					}
+				}
+				if got != want {
+					t.Errorf("frame %d: ilnpcheck %+v, tshark %+v", frame, got, want)
+				}
+				if want.nonce != "" {
+					nonces++
+				}
+				if want.locators != "" {
+					lus++
+				}
+				if want.checksum == "0" {
+					bad++
+				}
+			}
+			// The comparison must have had something to compare.
+			if nonces != 10 || lus != 6 || bad != 2 {
+				t.Errorf("compared %d nonces, %d LUs, %d bad checksums; want 10, 6, 2", nonces, lus, bad)
+			}
+		})
+	}
+}
+
+// row is what both tools say about one frame.
+type row struct {
+	nonce    string // hex
+	locators string // 0x%016x, comma-separated
+	checksum string // ICMPv6 only: "1" good, "0" bad (tshark's PROTO_CHECKSUM_E_*)
+}
+
+func ourRow(p validate.PacketRecord) row {
+	r := row{nonce: p.Nonce.String()}
+	locs := make([]string, len(p.Locators))
+	for i, l := range p.Locators {
+		locs[i] = fmt.Sprintf("0x%016x", uint64(l))
+	}
+	r.locators = strings.Join(locs, ",")
+	if p.Proto == "icmpv6" {
+		switch p.Checksum {
+		case validate.ChecksumGood:
+			r.checksum = "1"
+		case validate.ChecksumBad:
+			r.checksum = "0"
+		default:
+			r.checksum = p.Checksum.String()
+		}
+	}
+	return r
+}
+
+func runTshark(t *testing.T, bin, path string) map[int]row {
+	t.Helper()
+	args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
+	for _, f := range tsharkFields {
+		args = append(args, "-e", f)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tshark %v: %v\n%s", args, err, stderr.String())
+	}
+	out := make(map[int]row)
+	for _, line := range strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != len(tsharkFields) {
+			t.Fatalf("tshark line %q has %d fields, want %d", line, len(f), len(tsharkFields))
+		}
+		n, err := strconv.Atoi(f[0])
+		if err != nil {
+			t.Fatalf("tshark frame number %q: %v", f[0], err)
+		}
+		out[n] = row{nonce: strings.ReplaceAll(f[1], ":", ""), locators: f[2], checksum: f[3]}
+	}
+	return out
+}

@@ -1,0 +1,417 @@
+package validate_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
+	"github.com/ilnp-linux/ilnp/tools/wire"
+)
+
+var (
+	aa    = wire.L64(0x2001_0002_00aa_00aa)
+	bb    = wire.L64(0x2001_0002_00bb_00bb)
+	dd    = wire.L64(0x2001_0002_00dd_00dd)
+	mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
+	cnNID = wire.NID(0xc)
+	mnAA  = wire.ILV{L64: aa, NID: mnNID}
+	mnBB  = wire.ILV{L64: bb, NID: mnNID}
+	cnDD  = wire.ILV{L64: dd, NID: cnNID}
+	mnN   = wire.Nonce32(0x11223344)
+	cnN   = wire.Nonce96([12]byte{0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac})
+	t0    = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
+)
+
+func at(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
+
+func tcp(seq uint32) *layers.TCP {
+	return &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: seq, Ack: 1, ACK: true, Window: 1000}
+}
+
+func udp() *layers.UDP { return &layers.UDP{SrcPort: 40001, DstPort: 5001} }
+
+func lu(op wire.LUOp, locs ...wire.L64) *synth.LU {
+	return &synth.LU{Op: op, Code: wire.LUCodeReplaceSoft, Locators: locs}
+}
+
+// validSession is a good ILNP exchange: TCP both ways, the MN adds
+// locator bb with an LU (acked 2.5 ms later), then sends over both
+// locators; one RFC 6743-format LU with a retransmission and a duplicate
+// ack.
+func validSession() []synth.Packet {
+	return []synth.Packet{
+		{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(1), Payload: []byte("data")},
+		{Time: at(1), Src: cnDD, Dst: mnAA, Nonce: cnN, TCP: tcp(1), Payload: []byte("ack")},
+		{Time: at(10), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa, bb)},
+		{Time: at(12.5), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: lu(wire.LUAck, bb, aa)},
+		{Time: at(13), Src: mnBB, Dst: cnDD, Nonce: mnN, TCP: tcp(5), Payload: []byte("more")},
+		{Time: at(14), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(0, 64)},
+		{Time: at(20), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
+		{Time: at(25), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
+		{Time: at(26), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: wire.LUAck, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
+		{Time: at(27), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: wire.LUAck, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
+		// Not ILNP: counted, not judged, even with a broken checksum.
+		{Time: at(30), Src: mnAA, Dst: cnDD, UDP: &layers.UDP{SrcPort: 53, DstPort: 53}, Payload: []byte("dns"), Checksum: synth.ChecksumCorrupt},
+	}
+}
+
+func check(t *testing.T, pkts []synth.Packet, opts validate.Options) *validate.Report {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	r, err := validate.CheckFile(path, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestValidSession(t *testing.T) {
+	r := check(t, validSession(), validate.Options{Packets: true})
+	if !r.Valid() {
+		var b bytes.Buffer
+		r.WriteText(&b, validate.TextOptions{})
+		t.Fatalf("valid session reported invalid:\n%s", b.String())
+	}
+	if r.Frames != 11 || r.ILNP.Packets != 10 || r.ILNP.TCP != 3 || r.ILNP.UDP != 1 || r.ILNP.ICMPv6 != 6 {
+		t.Errorf("counts: frames %d, ILNP %+v", r.Frames, r.ILNP)
+	}
+	if r.ILNP.Nonce32 != 6 || r.ILNP.Nonce96 != 4 || r.Other.IPv6["udp"] != 1 {
+		t.Errorf("nonce counts %+v, other %+v", r.ILNP, r.Other)
+	}
+	if r.Checksums.Verified != 10 {
+		t.Errorf("checksums %+v", r.Checksums)
+	}
+	if len(r.Sessions) != 1 || len(r.Sessions[0].Directions) != 2 {
+		t.Fatalf("sessions %+v", r.Sessions)
+	}
+	for _, d := range r.Sessions[0].Directions {
+		switch {
+		case d.Src == mnNID && d.Dst == cnNID:
+			if d.Nonce != mnN || d.Packets != 6 || len(d.SrcLocators) != 2 || d.SrcLocators[1] != bb {
+				t.Errorf("MN->CN direction %+v", d)
+			}
+		case d.Src == cnNID && d.Dst == mnNID:
+			if d.Nonce != cnN || d.Packets != 4 || len(d.DstLocators) != 2 {
+				t.Errorf("CN->MN direction %+v", d)
+			}
+		default:
+			t.Errorf("unexpected direction %+v", d)
+		}
+	}
+	s := r.LUSummary
+	if s.Advertisements != 3 || s.Acks != 3 || s.Answered != 2 || s.Retransmissions != 1 || s.DuplicateAcks != 1 || s.Unanswered != 0 {
+		t.Errorf("LU summary %+v", s)
+	}
+	first := r.LocatorUpdates[0]
+	if first.AckFrame != 4 || math.Abs(first.RTT-0.0025) > 1e-9 || first.Format != wire.LUFormatExtended || first.Code != 1 {
+		t.Errorf("first LU %+v", first)
+	}
+	retx := r.LocatorUpdates[2]
+	if retx.Format != wire.LUFormatRFC6743 || retx.AckFrame != 9 || retx.Retransmissions != 1 || math.Abs(retx.RTT-0.001) > 1e-9 {
+		t.Errorf("RFC 6743 LU %+v (RTT counts from the retransmission)", retx)
+	}
+	if r.LocatorUpdates[5].AnswersFrame != 7 || !r.LocatorUpdates[5].Duplicate {
+		t.Errorf("duplicate ack %+v", r.LocatorUpdates[5])
+	}
+	if len(r.Packets) != 10 || r.Packets[2].LUOperation != wire.LUAdvertisement || len(r.Packets[2].Locators) != 2 {
+		t.Errorf("packet records %+v", r.Packets)
+	}
+
+	var text bytes.Buffer
+	if err := r.WriteText(&text, validate.TextOptions{Packets: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"VALID", "11223344 (32-bit)", "a1a2a3a4a5a6a7a8a9aaabac (96-bit)", "ack 4, RTT 2.500 ms", "duplicate ack of 7", "2001:2:aa:aa|2001:2:bb:bb"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"nonce":"11223344"`, `"locator":"2001:2:bb:bb"`, `"format":"rfc6743"`, `"operation":"ack"`, `"checksum":"good"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+}
+
+// TestViolations adds one bad packet (or leaves one out) at a time to the
+// valid session and expects exactly the violations named.
+func TestViolations(t *testing.T) {
+	n32 := []byte{wire.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
+	hdr := func(opts ...byte) []byte { // next header filled in by synth
+		b := append([]byte{0, 0}, opts...)
+		b[1] = byte(len(b)/8 - 1)
+		return b
+	}
+	base := validSession()
+	tests := []struct {
+		name  string
+		edit  func([]synth.Packet) []synth.Packet
+		opts  validate.Options
+		want  []validate.Kind
+		frame int // frame of the first violation
+		text  string
+	}{
+		{
+			name: "nonce length 5",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
+				DestOpts: hdr(wire.OptTypeNonce, 5, 1, 2, 3, 4, 5, 0, 1, 4, 0, 0, 0, 0)}),
+			want: []validate.Kind{validate.KindNonceOption}, frame: 12, text: "option data length 5",
+		},
+		{
+			name: "two nonce options",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
+				DestOpts: hdr(append(append([]byte{}, n32...), append(n32, 1, 0)...)...)}),
+			want: []validate.Kind{validate.KindNonceOption}, frame: 12, text: "more than one nonce",
+		},
+		{
+			name: "PadN not zero",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
+				DestOpts: hdr(append(append([]byte{0x1e, 0}, n32...), 1, 4, 0, 7, 0, 0)...)}),
+			want: []validate.Kind{validate.KindNonceOption}, frame: 12, text: "non-zero",
+		},
+		{
+			name: "padding longer than 7",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
+				DestOpts: hdr(append(append([]byte{}, n32...), 0, 0, 1, 4, 0, 0, 0, 0)...)}),
+			want: []validate.Kind{validate.KindNonceOption}, frame: 12, text: "8 consecutive padding octets",
+		},
+		{
+			name: "nonce changes",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: wire.Nonce32(0x99), TCP: tcp(9)}),
+			want: []validate.Kind{validate.KindNonceChanged}, frame: 12, text: "nonce 00000099 in direction d250:99ff:fed1:5a0c -> 0:0:0:c differs from 11223344 first seen in frame 1",
+		},
+		{
+			name: "TCP checksum corrupt",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(9), Payload: []byte("x"), Checksum: synth.ChecksumCorrupt}),
+			want: []validate.Kind{validate.KindChecksumTCP}, frame: 12, text: "is wrong (want",
+		},
+		{
+			name: "TCP checksum over the wire addresses",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(9), Checksum: synth.ChecksumWire}),
+			want: []validate.Kind{validate.KindChecksumTCP}, frame: 12, text: "over the wire addresses, not the NIDs",
+		},
+		{
+			name: "UDP checksum zero",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Checksum: synth.ChecksumZero}),
+			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "zero",
+		},
+		{
+			name: "UDP offload seed over the wire addresses",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialWire}),
+			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "offload seed over the wire addresses",
+		},
+		{
+			name: "UDP offload seed NID-only is fine",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialNID}),
+		},
+		{
+			name: "UDP offload seed NID-only, strict",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialNID}),
+			opts: validate.Options{StrictOffload: true},
+			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "--strict-offload",
+		},
+		{
+			name: "ICMPv6 checksum of an LU",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa), Checksum: synth.ChecksumCorrupt}),
+			want: []validate.Kind{validate.KindChecksumICMPv6}, frame: 12, text: "ICMPv6 checksum",
+		},
+		{
+			name: "LU operation 3",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(3, aa)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Operation 3",
+		},
+		{
+			name: "LU code 2",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAck, Code: 2, Locators: []wire.L64{aa}}}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Code 2",
+		},
+		{
+			name: "LU length does not match Num of Locs",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa), Payload: []byte{1, 2, 3, 4}}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "does not match Num of Locs",
+		},
+		{
+			name: "LU without nonce",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, LU: lu(wire.LUAdvertisement, aa)}),
+			want: []validate.Kind{validate.KindLUNoNonce}, frame: 12,
+		},
+		{
+			name: "LU without ack",
+			edit: func(p []synth.Packet) []synth.Packet { return append(p[:3:3], p[4:]...) },
+			want: []validate.Kind{validate.KindLUUnanswered}, frame: 3, text: "(2001:2:aa:aa, 2001:2:bb:bb) was never acknowledged",
+		},
+		{
+			name: "LU-ack with other locators",
+			edit: func(p []synth.Packet) []synth.Packet {
+				p = append([]synth.Packet(nil), p...)
+				p[3].LU = lu(wire.LUAck, bb)
+				return p
+			},
+			want: []validate.Kind{validate.KindLUUnanswered, validate.KindLUAckMismatch}, frame: 3, text: "LU-ack lists 2001:2:bb:bb, the outstanding LU in frame 3 lists 2001:2:aa:aa, 2001:2:bb:bb",
+		},
+		{
+			name: "unsolicited LU-ack",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnAA, Nonce: cnN, LU: lu(wire.LUAck, aa)}),
+			want: []validate.Kind{validate.KindLUAckUnsolicited}, frame: 12, text: "answers no LU",
+		},
+		{
+			name: "nonce header followed by a fragment header",
+			edit: appendPkt(insertHeader(t, synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("x")},
+				44, []byte{0, 0, 0, 0, 0, 0, 0, 1})), // atomic fragment
+			want: []validate.Kind{validate.KindNoncePlacement}, frame: 12, text: "followed by another extension header (IPv6Fragment)",
+		},
+		{
+			name: "nonce in the outer of two destination options headers",
+			edit: appendPkt(insertHeader(t, synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("x")},
+				60, []byte{0, 0, 1, 4, 0, 0, 0, 0})),
+			want: []validate.Kind{validate.KindNoncePlacement}, frame: 12, text: "not in the one before the upper layer",
+		},
+		{
+			name: "destination options that cannot be walked",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
+				DestOpts: []byte{0, 0, wire.OptTypeNonce, 12, 1, 2, 3, 4}}),
+			want: []validate.Kind{validate.KindMalformed}, frame: 12, text: "runs past the header end",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := check(t, tc.edit(base), tc.opts)
+			var got []validate.Kind
+			for _, v := range r.Violations {
+				got = append(got, v.Kind)
+			}
+			if !equalKinds(got, tc.want) {
+				t.Fatalf("violations %v, want %v: %+v", got, tc.want, r.Violations)
+			}
+			if len(tc.want) == 0 {
+				if !r.Valid() {
+					t.Errorf("report not valid")
+				}
+				return
+			}
+			v := r.Violations[0]
+			if v.Frame != tc.frame {
+				t.Errorf("first violation at frame %d, want %d: %+v", v.Frame, tc.frame, v)
+			}
+			var all strings.Builder
+			for _, v := range r.Violations {
+				all.WriteString(v.Message + "\n")
+			}
+			if !strings.Contains(all.String(), tc.text) {
+				t.Errorf("messages %q lack %q", all.String(), tc.text)
+			}
+			if r.Valid() {
+				t.Errorf("report valid with violations")
+			}
+		})
+	}
+}
+
+// insertHeader builds p and inserts an extension header of type typ
+// (its Next Header octet filled in) after the Destination Options header.
+func insertHeader(t *testing.T, p synth.Packet, typ byte, hdr []byte) synth.Packet {
+	t.Helper()
+	b, err := p.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlen := int(b[41])*8 + 8
+	hdr = append([]byte{b[40]}, hdr[1:]...) // the upper layer follows it
+	b[40] = typ
+	raw := append(append(append([]byte(nil), b[:40+dlen]...), hdr...), b[40+dlen:]...)
+	binary.BigEndian.PutUint16(raw[4:6], uint16(len(raw)-40))
+	return synth.Packet{Time: p.Time, Raw: raw}
+}
+
+func appendPkt(p synth.Packet) func([]synth.Packet) []synth.Packet {
+	return func(base []synth.Packet) []synth.Packet { return append(append([]synth.Packet(nil), base...), p) }
+}
+
+func equalKinds(a, b []validate.Kind) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSnaplen: frames cut by the snap length are counted, not judged.
+func TestSnaplen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snap.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := synth.NewWriter(f, capture.FormatPcapNG, capture.LinkTypeLinuxSLL2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Snaplen = 100
+	for i, p := range validSession()[:2] {
+		p.Payload = make([]byte, 500)
+		b, err := p.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WritePacket(at(float64(i)), b, i == 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r, err := validate.CheckFile(path, validate.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Valid() || r.Checksums.Truncated != 2 || r.ILNP.Packets != 2 || r.LinkTypes[0] != capture.LinkTypeLinuxSLL2 {
+		t.Errorf("snaplen report: valid %v %+v %+v %v", r.Valid(), r.Violations, r.Checksums, r.LinkTypes)
+	}
+}
+
+func TestUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.pcap")
+	if err := synth.WriteFile(good, capture.FormatPcap, capture.LinkTypeEthernet, validSession()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcap")
+	if err := os.WriteFile(cut, data[:len(data)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := validate.CheckFile(cut, validate.Options{}, nil)
+	if !errors.Is(err, capture.ErrTruncated) || r == nil || r.Valid() || r.Frames != 10 {
+		t.Errorf("truncated file: err %v, report %+v", err, r)
+	}
+	if _, err := validate.CheckFile(filepath.Join(dir, "missing.pcap"), validate.Options{}, nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}

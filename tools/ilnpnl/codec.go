@@ -1,0 +1,194 @@
+package ilnpnl
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/mdlayher/netlink"
+)
+
+// The kernel carries NIDs and L64s as __be64 (the eight octets of the
+// IPv6 address), counters as host-order u64 and IL-Vs as the 16 octets
+// of a struct in6_addr.
+
+func encodeBE64(ae *netlink.AttributeEncoder, typ uint16, v uint64) {
+	ae.Bytes(typ, binary.BigEndian.AppendUint64(nil, v))
+}
+
+func decodeBE64(ad *netlink.AttributeDecoder, dst *uint64) {
+	ad.Do(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("attribute %d: %d octets, want 8 (__be64)", ad.Type(), len(b))
+		}
+		*dst = binary.BigEndian.Uint64(b)
+		return nil
+	})
+}
+
+func decodeAddr(ad *netlink.AttributeDecoder, dst *netip.Addr) {
+	ad.Do(func(b []byte) error {
+		if len(b) != 16 {
+			return fmt.Errorf("attribute %d: %d octets, want 16 (struct in6_addr)", ad.Type(), len(b))
+		}
+		*dst = netip.AddrFrom16([16]byte(b))
+		return nil
+	})
+}
+
+// encodePeer encodes what ILNP_CMD_PEER_ADD and _DEL take: the NID and,
+// for each locator, its L64 and the preference and lifetime when they
+// are not zero.
+func encodePeer(p Peer) func(*netlink.AttributeEncoder) error {
+	return func(ae *netlink.AttributeEncoder) error {
+		encodeBE64(ae, peerAttrNID, uint64(p.NID))
+		for _, l := range p.Locators {
+			ae.Nested(peerAttrLocator, func(ae *netlink.AttributeEncoder) error {
+				encodeBE64(ae, locAttrL64, uint64(l.L64))
+				if l.Preference != 0 {
+					ae.Uint16(locAttrPreference, l.Preference)
+				}
+				if l.Lifetime != 0 {
+					ae.Uint32(locAttrLifetime, uint32(l.Lifetime))
+				}
+				return nil
+			})
+		}
+		return nil
+	}
+}
+
+func decodeLocator(ad *netlink.AttributeDecoder) (Locator, error) {
+	var l Locator
+	for ad.Next() {
+		switch ad.Type() {
+		case locAttrL64:
+			decodeBE64(ad, (*uint64)(&l.L64))
+		case locAttrIfindex:
+			l.Ifindex = int(ad.Uint32())
+		case locAttrState:
+			l.State = LocatorState(ad.Uint8())
+		case locAttrPreference:
+			l.Preference = ad.Uint16()
+		case locAttrLifetime:
+			l.Lifetime = Lifetime(ad.Uint32())
+		case locAttrDRRScore:
+			l.DRRScore = ad.Int64()
+		case locAttrTxPackets:
+			l.TxPackets = ad.Uint64()
+		case locAttrTxBytes:
+			l.TxBytes = ad.Uint64()
+		case locAttrRxPackets:
+			l.RxPackets = ad.Uint64()
+		case locAttrRxBytes:
+			l.RxBytes = ad.Uint64()
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return Locator{}, fmt.Errorf("locator: %w", err)
+	}
+	return l, nil
+}
+
+func decodeStats(ad *netlink.AttributeDecoder) (Stats, error) {
+	var s Stats
+	for ad.Next() {
+		if p := s.counter(ad.Type()); p != nil {
+			*p = ad.Uint64()
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	return s, nil
+}
+
+func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
+	var p Peer
+	for ad.Next() {
+		switch ad.Type() {
+		case peerAttrNID:
+			decodeBE64(ad, (*uint64)(&p.NID))
+		case peerAttrLocator:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				l, err := decodeLocator(nad)
+				p.Locators = append(p.Locators, l)
+				return err
+			})
+		case peerAttrFlags:
+			p.Flags = PeerFlags(ad.Uint32())
+		case peerAttrLocalILV:
+			decodeAddr(ad, &p.LocalILV)
+		case peerAttrRemoteILV:
+			decodeAddr(ad, &p.RemoteILV)
+		case peerAttrNonceTx:
+			p.NonceTx = ad.Bytes()
+		case peerAttrNonceRx:
+			p.NonceRx = ad.Bytes()
+		case peerAttrIdleMS:
+			p.Idle = time.Duration(ad.Uint64()) * time.Millisecond
+		case peerAttrStats:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				s, err := decodeStats(nad)
+				p.Stats = &s
+				return err
+			})
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return Peer{}, fmt.Errorf("peer: %w", err)
+	}
+	return p, nil
+}
+
+// message holds the top-level attributes of a reply or notification;
+// the pointers are nil for attributes it did not carry.
+type message struct {
+	nid     *NID
+	peer    *Peer
+	locator *Locator
+	stats   *Stats
+	event   EventType
+}
+
+// decodeMessage decodes the attributes of a generic netlink message.
+func decodeMessage(b []byte) (message, error) {
+	var m message
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return message{}, err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case attrNID:
+			var n uint64
+			decodeBE64(ad, &n)
+			m.nid = (*NID)(&n)
+		case attrPeer:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				p, err := decodePeer(nad)
+				m.peer = &p
+				return err
+			})
+		case attrLocator:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				l, err := decodeLocator(nad)
+				m.locator = &l
+				return err
+			})
+		case attrStats:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				s, err := decodeStats(nad)
+				m.stats = &s
+				return err
+			})
+		case attrEvent:
+			m.event = EventType(ad.Uint32())
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return message{}, err
+	}
+	return m, nil
+}

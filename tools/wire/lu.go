@@ -1,0 +1,262 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+)
+
+// ICMPv6 Locator Update (RFC 6743, with the paper's extensions).
+const (
+	// ICMPv6TypeLocatorUpdate is the ICMPv6 type of the Locator Update.
+	ICMPv6TypeLocatorUpdate = 156
+	// LUCodeNone and LUCodeReplaceSoft are the defined codes; with
+	// LUCodeReplaceSoft the listed locators softly replace the sender's
+	// whole locator set.
+	LUCodeNone        = 0
+	LUCodeReplaceSoft = 1
+
+	luHeaderLen = 4 // Num of Locs, Operation, Reserved (after the ICMPv6 header)
+)
+
+// LUOp is the Operation field of a Locator Update.
+type LUOp uint8
+
+// Operations.
+const (
+	LUAdvertisement LUOp = 1
+	LUAck           LUOp = 2
+)
+
+func (o LUOp) String() string {
+	switch o {
+	case LUAdvertisement:
+		return "advertisement"
+	case LUAck:
+		return "ack"
+	}
+	return fmt.Sprintf("op(%d)", uint8(o))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (o LUOp) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// LUFormat tells which locator record layout a Locator Update uses.
+type LUFormat uint8
+
+// Record layouts. The formats are told apart by the message length:
+// 8 + 16n octets for LUFormatExtended and 8 + 12n for LUFormatRFC6743 (n
+// is Num of Locs; where both fit, Num of Locs decides).
+const (
+	// LUFormatExtended is the paper's record: Locator(64),
+	// Preference(16), Reserved(16), Lifetime(32). It is the default.
+	LUFormatExtended LUFormat = 16
+	// LUFormatRFC6743 is the original record: Locator(64),
+	// Preference(16), Lifetime(16).
+	LUFormatRFC6743 LUFormat = 12
+)
+
+func (f LUFormat) String() string {
+	switch f {
+	case LUFormatExtended:
+		return "extended"
+	case LUFormatRFC6743:
+		return "rfc6743"
+	}
+	return fmt.Sprintf("format(%d)", uint8(f))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (f LUFormat) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// Errors of the Locator Update. Decoding errors wrap ErrTruncated or
+// ErrLULength; the checks of LocatorUpdate.Validate wrap ErrLUField.
+var (
+	ErrLULength = errors.New("locator update length does not match Num of Locs")
+	ErrLUField  = errors.New("locator update field out of range")
+)
+
+// LocatorRecord is one locator of a Locator Update.
+type LocatorRecord struct {
+	Locator    L64    `json:"locator"`
+	Preference uint16 `json:"preference"`
+	// Lifetime is in seconds; the RFC 6743 record holds only 16 bits.
+	Lifetime uint32 `json:"lifetime"`
+	// Reserved is the extended record's reserved field (zero when sent).
+	Reserved uint16 `json:"-"`
+}
+
+// LayerTypeLocatorUpdate is the gopacket layer type of LocatorUpdate.
+var LayerTypeLocatorUpdate = gopacket.RegisterLayerType(6156, gopacket.LayerTypeMetadata{
+	Name:    "ILNPLocatorUpdate",
+	Decoder: gopacket.DecodeFunc(decodeLocatorUpdate),
+})
+
+// LocatorUpdate is the body of an ICMPv6 Locator Update, the part after
+// the 4-octet ICMPv6 header (Type 156, Code, Checksum) that
+// layers.ICMPv6 decodes. It is a gopacket.DecodingLayer; Locators is
+// reused across decodes, so keep a copy of what must outlive the next one.
+type LocatorUpdate struct {
+	layers.BaseLayer
+	NumLocs   uint8
+	Operation LUOp
+	Reserved  uint16
+	Format    LUFormat
+	Locators  []LocatorRecord
+}
+
+// LayerType returns LayerTypeLocatorUpdate.
+func (lu *LocatorUpdate) LayerType() gopacket.LayerType { return LayerTypeLocatorUpdate }
+
+// CanDecode returns LayerTypeLocatorUpdate.
+func (lu *LocatorUpdate) CanDecode() gopacket.LayerClass { return LayerTypeLocatorUpdate }
+
+// NextLayerType returns gopacket.LayerTypeZero: nothing follows.
+func (lu *LocatorUpdate) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
+
+// DecodeFromBytes decodes the message body. It fails when the body is
+// shorter than 4 octets, Num of Locs is zero, or the length fits neither
+// record layout; out-of-range field values are left for Validate.
+func (lu *LocatorUpdate) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	recs := lu.Locators[:0]
+	*lu = LocatorUpdate{}
+	if len(data) < luHeaderLen {
+		df.SetTruncated()
+		return fmt.Errorf("locator update: %w: body of %d octets, need at least %d", ErrTruncated, len(data), luHeaderLen)
+	}
+	lu.NumLocs = data[0]
+	lu.Operation = LUOp(data[1])
+	lu.Reserved = binary.BigEndian.Uint16(data[2:4])
+	body := len(data) - luHeaderLen
+	n := int(lu.NumLocs)
+	switch {
+	case n == 0:
+		return fmt.Errorf("locator update: %w: Num of Locs is 0", ErrLULength)
+	case body == n*int(LUFormatExtended):
+		lu.Format = LUFormatExtended
+	case body == n*int(LUFormatRFC6743):
+		lu.Format = LUFormatRFC6743
+	default:
+		return fmt.Errorf("locator update: %w: %d locators need %d (extended) or %d (RFC 6743) octets of records, have %d",
+			ErrLULength, n, n*int(LUFormatExtended), n*int(LUFormatRFC6743), body)
+	}
+	recs = slices.Grow(recs, n)[:n]
+	for i := range recs {
+		r := data[luHeaderLen+i*int(lu.Format):]
+		rec := LocatorRecord{
+			Locator:    L64(binary.BigEndian.Uint64(r[0:8])),
+			Preference: binary.BigEndian.Uint16(r[8:10]),
+		}
+		if lu.Format == LUFormatExtended {
+			rec.Reserved = binary.BigEndian.Uint16(r[10:12])
+			rec.Lifetime = binary.BigEndian.Uint32(r[12:16])
+		} else {
+			rec.Lifetime = uint32(binary.BigEndian.Uint16(r[10:12]))
+		}
+		recs[i] = rec
+	}
+	lu.Locators = recs
+	lu.Contents = data
+	lu.Payload = nil
+	return nil
+}
+
+// Validate checks the fields a sender must get right: Operation is
+// advertisement or ack, the reserved fields are zero, and Num of Locs
+// matches the records. Code (in the ICMPv6 header) is checked by
+// ValidLUCode.
+func (lu *LocatorUpdate) Validate() error {
+	var errs []error
+	if lu.Operation != LUAdvertisement && lu.Operation != LUAck {
+		errs = append(errs, fmt.Errorf("%w: Operation %d, want 1 (advertisement) or 2 (ack)", ErrLUField, uint8(lu.Operation)))
+	}
+	if lu.Reserved != 0 {
+		errs = append(errs, fmt.Errorf("%w: Reserved %#04x, want 0", ErrLUField, lu.Reserved))
+	}
+	if lu.NumLocs == 0 || int(lu.NumLocs) != len(lu.Locators) {
+		errs = append(errs, fmt.Errorf("%w: Num of Locs %d for %d records", ErrLUField, lu.NumLocs, len(lu.Locators)))
+	}
+	for i, r := range lu.Locators {
+		if r.Reserved != 0 {
+			errs = append(errs, fmt.Errorf("%w: locator %d Reserved %#04x, want 0", ErrLUField, i+1, r.Reserved))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ValidLUCode reports whether code is a defined Locator Update code.
+func ValidLUCode(code uint8) bool { return code == LUCodeNone || code == LUCodeReplaceSoft }
+
+// SerializeTo writes the message body in lu.Format (LUFormatExtended when
+// unset). With opts.FixLengths, NumLocs is set from len(Locators).
+func (lu *LocatorUpdate) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeOptions) error {
+	format := lu.Format
+	if format == 0 {
+		format = LUFormatExtended
+	}
+	if format != LUFormatExtended && format != LUFormatRFC6743 {
+		return fmt.Errorf("locator update: unknown format %d", uint8(format))
+	}
+	if len(lu.Locators) > math.MaxUint8 {
+		return fmt.Errorf("locator update: %d locators, at most %d fit", len(lu.Locators), math.MaxUint8)
+	}
+	if opts.FixLengths {
+		lu.NumLocs = uint8(len(lu.Locators))
+	}
+	buf, err := b.PrependBytes(luHeaderLen + len(lu.Locators)*int(format))
+	if err != nil {
+		return fmt.Errorf("locator update: %w", err)
+	}
+	buf[0] = lu.NumLocs
+	buf[1] = byte(lu.Operation)
+	binary.BigEndian.PutUint16(buf[2:4], lu.Reserved)
+	for i, rec := range lu.Locators {
+		r := buf[luHeaderLen+i*int(format):]
+		binary.BigEndian.PutUint64(r[0:8], uint64(rec.Locator))
+		binary.BigEndian.PutUint16(r[8:10], rec.Preference)
+		if format == LUFormatExtended {
+			binary.BigEndian.PutUint16(r[10:12], rec.Reserved)
+			binary.BigEndian.PutUint32(r[12:16], rec.Lifetime)
+			continue
+		}
+		if rec.Lifetime > math.MaxUint16 {
+			return fmt.Errorf("locator update: locator %d lifetime %d s does not fit the 16-bit RFC 6743 field", i+1, rec.Lifetime)
+		}
+		binary.BigEndian.PutUint16(r[10:12], uint16(rec.Lifetime))
+	}
+	return nil
+}
+
+// SameLocators reports whether a and b list the same set of locators,
+// ignoring order, preference and lifetime (how an LU-ack is matched to
+// its LU).
+func SameLocators(a, b []LocatorRecord) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, func(y LocatorRecord) bool { return y.Locator == x.Locator }) {
+			return false
+		}
+	}
+	for _, y := range b {
+		if !slices.ContainsFunc(a, func(x LocatorRecord) bool { return x.Locator == y.Locator }) {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeLocatorUpdate(data []byte, p gopacket.PacketBuilder) error {
+	lu := &LocatorUpdate{}
+	if err := lu.DecodeFromBytes(data, p); err != nil {
+		return err
+	}
+	p.AddLayer(lu)
+	return nil
+}
