@@ -25,7 +25,7 @@ RUN ?=
 
 TOOLS := ilnpvm vmtest ilnpcheck ilnpctl
 
-.PHONY: help tree kernel patches checkpatch tools vm check unit selftests test bench demo clean
+.PHONY: help tree kernel patches checkpatch tools vm check unit selftests test bench bench-ilnpcheck demo clean
 
 help:
 	@echo 'ILNP for Linux'
@@ -91,6 +91,10 @@ BENCH_SECONDS ?= 10
 bench: tools
 	@test -f $(KERNEL_IMAGE) || { echo "no $(KERNEL_IMAGE): run 'make kernel' first" >&2; exit 2; }
 	BENCH_SECONDS=$(BENCH_SECONDS) $(BIN)/vmtest --kernel $(KERNEL_IMAGE) --tags vmbench bench
+
+# ilnpcheck on a synthetic 1-million-packet capture, against tshark.
+bench-ilnpcheck:
+	$(GO) test ./tools/ilnpcheck/validate -run '^$$' -bench '^BenchmarkValidate$$' -benchtime 3x -args -tshark
 
 # Each stage is timed; the last line is the plain summary CI reads.
 test:

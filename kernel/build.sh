@@ -36,6 +36,9 @@ kmake=(make -C "$src" O="$obj" ARCH=x86_64 -j"$(nproc)"
 	KBUILD_BUILD_TIMESTAMP='2000-01-01' LOCALVERSION=)
 if command -v ccache >/dev/null; then
 	kmake+=(CC="ccache gcc")
+	# Paths below the checkout are hashed relative to it, so a clone in
+	# another folder (CI) reuses the cache.
+	export CCACHE_BASEDIR=$top
 fi
 
 # Every fragment line must be in the final .config exactly as written.

@@ -67,7 +67,7 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("bench: %-12s TCP %8.1f Mbit/s\n", name, bps/1e6)
+		fmt.Printf("bench: %-12s TCP %8.1f Mbit/s, %s\n", name, bps/1e6, retransmits(t, tb.MN))
 		return bps
 	}
 	before := run("ipv6-before", "0")
@@ -78,4 +78,28 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 	fmt.Printf("bench: ILNP/IPv6 = %.3f (ILNP runs %.1f and %.1f Mbit/s, IPv6 mean %.1f Mbit/s)\n",
 		(ilnp+ilnp2)/2/ipv6, ilnp/1e6, ilnp2/1e6, ipv6/1e6)
 	fmt.Printf("bench: IPv6-before/IPv6-after = %.3f\n", before/after)
+	if os.Getenv("BENCH_DEBUG") != "" {
+		for _, h := range []*testbed.Host{tb.MN, tb.R1, tb.R4, tb.CN} {
+			out, _ := h.Run(ctx, "nstat", "-a")
+			fmt.Printf("bench: %s nstat:\n%s", h.Name, out)
+		}
+	}
+}
+
+// retransmits reads the host's TCP retransmission counter and resets it,
+// so that each run reports its own.
+func retransmits(t *testing.T, h *testbed.Host) string {
+	out, err := h.Run(context.Background(), "nstat", "-z", "TcpRetransSegs", "TcpExtTCPLostRetransmit", "Ip6OutDiscards", "Ip6FragCreates")
+	if err != nil {
+		t.Logf("nstat: %v", err)
+		return ""
+	}
+	var parts []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && !strings.HasPrefix(f[0], "#") {
+			parts = append(parts, f[0]+"="+f[1])
+		}
+	}
+	return strings.Join(parts, " ")
 }
