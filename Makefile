@@ -54,8 +54,9 @@ checkpatch: tree
 	@fail=0; n=0; \
 	for p in $$(sed -e 's/#.*//' patches/series); do \
 		n=$$((n + 1)); \
-		rc=0; out=$$(cd build/linux && ./scripts/checkpatch.pl --strict ../../patches/$$p 2>&1) || rc=$$?; \
-		if [ $$rc -ne 0 ] || ! grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$$out"; then \
+		rc=0; out=$$(cd build/linux && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict ../../patches/$$p 2>&1) || rc=$$?; \
+		if [ $$rc -ne 0 ] || grep -q '^Traceback' <<<"$$out" || \
+		   ! grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$$out"; then \
 			echo "checkpatch: $$p: FAIL"; echo "$$out" | sed 's/^/  /'; fail=1; \
 		else echo "checkpatch: $$p: PASS"; fi; \
 	done; \

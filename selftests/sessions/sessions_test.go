@@ -47,7 +47,13 @@ type ilnpTestbed struct {
 
 func newILNPTestbed(t *testing.T, cnILNP bool) *ilnpTestbed {
 	t.Helper()
-	tb, err := testbed.New(context.Background(), testbed.Options{Dir: t.TempDir(), MNNetworks: []string{"aa"}})
+	return newILNPTestbedWith(t, cnILNP, testbed.Options{MNNetworks: []string{"aa"}})
+}
+
+func newILNPTestbedWith(t *testing.T, cnILNP bool, opts testbed.Options) *ilnpTestbed {
+	t.Helper()
+	opts.Dir = t.TempDir()
+	tb, err := testbed.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +108,14 @@ type peerJSON struct {
 }
 
 type statsJSON struct {
-	PktsIn    uint64 `json:"pkts_in"`
-	PktsOut   uint64 `json:"pkts_out"`
-	BadNonce  uint64 `json:"bad_nonce"`
-	NoSession uint64 `json:"no_session"`
-	Fallbacks uint64 `json:"fallbacks"`
+	PktsIn      uint64 `json:"pkts_in"`
+	PktsOut     uint64 `json:"pkts_out"`
+	BadNonce    uint64 `json:"bad_nonce"`
+	NoSession   uint64 `json:"no_session"`
+	Fallbacks   uint64 `json:"fallbacks"`
+	LUReceived  uint64 `json:"lu_received"`
+	LUAcked     uint64 `json:"lu_acked"`
+	LUMalformed uint64 `json:"lu_malformed"`
 }
 
 func showILCC(t *testing.T, h *testbed.Host) []peerJSON {
@@ -180,7 +189,7 @@ func TestSessionOnTheWire(t *testing.T) {
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "5", "-i", "0.2", "-W", "2", cn); err != nil {
 		t.Errorf("ping: %v\n%s", err, out)
 	}
-	if out, err := tb.MN.Run(ctx, "iperf", "-c", cn, "-V", "-t", "3"); err != nil {
+	if out, err := tb.MN.Run(ctx, "iperf", "-c", cn, "-V", "-n", "10M"); err != nil {
 		t.Errorf("iperf TCP: %v\n%s", err, out)
 	}
 	// 1444 octets of payload fill a 1500-octet packet exactly with the

@@ -75,6 +75,10 @@ type Options struct {
 	// MNNetworks names the access networks whose interface on MN is up
 	// at the start; nil means all of them.
 	MNNetworks []string
+	// MNToken, when valid, is the interface identifier MN's SLAAC
+	// addresses get on every network (ip token), so that they share
+	// one NID as an ILNP host's addresses do.
+	MNToken netip.Addr
 }
 
 // Testbed is the paper's topology, built and running.
@@ -131,6 +135,12 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 		}
 	}
 	for _, an := range tb.mnNets() {
+		if opts.MNToken.IsValid() {
+			// rtnetlink has no setter for IFLA_INET6_TOKEN; ip has.
+			if _, err := tb.MN.Run(ctx, "ip", "token", "set", opts.MNToken.String(), "dev", an.Name); err != nil {
+				return nil, fmt.Errorf("testbed: %w", err)
+			}
+		}
 		if err := tb.MN.SetLinkUp(an.Name); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}

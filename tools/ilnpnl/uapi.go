@@ -13,9 +13,10 @@ const (
 // ICMPv6 Locator Update operations and codes (ILNP_LU_*), for tools that
 // read the header's wire constants through this package.
 const (
-	LUOpAdvertisement = 1 // ILNP_LU_OP_ADVERTISEMENT
-	LUOpAck           = 2 // ILNP_LU_OP_ACK
-	LUReplaceSoft     = 1 // ILNP_LU_REPLACE_SOFT: the Code of a soft replacement
+	ICMPv6TypeLU      = 156 // ILNP_ICMPV6_LU: the ICMPv6 type of a Locator Update
+	LUOpAdvertisement = 1   // ILNP_LU_OP_ADVERTISEMENT
+	LUOpAck           = 2   // ILNP_LU_OP_ACK
+	LUReplaceSoft     = 1   // ILNP_LU_REPLACE_SOFT: the Code of a soft replacement
 )
 
 // Nonce option data lengths in octets (ILNP_NONCE_LEN_*).

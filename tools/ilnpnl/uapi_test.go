@@ -21,6 +21,7 @@ var (
 	goInts = map[string]int64{
 		"ILNP_GENL_VERSION": FamilyVersion,
 
+		"ILNP_ICMPV6_LU":           ICMPv6TypeLU,
 		"ILNP_LU_OP_ADVERTISEMENT": LUOpAdvertisement,
 		"ILNP_LU_OP_ACK":           LUOpAck,
 		"ILNP_LU_REPLACE_SOFT":     LUReplaceSoft,

@@ -1,0 +1,199 @@
+//go:build vmtest
+
+package sessions
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"golang.org/x/sys/unix"
+
+	"github.com/ilnp-linux/ilnp/selftests/testbed"
+)
+
+// mnToken is MN's interface identifier on every network in the LU test,
+// so that its addresses on aa and bb share one NID.
+var mnToken = netip.MustParseAddr("::a:1")
+
+// luRecord is one 16-octet locator record of the extended LU.
+func luRecord(l64 string, pref uint16, lifetime uint32) []byte {
+	p := netip.MustParsePrefix(l64 + "::/64").Addr().As16()
+	b := make([]byte, 16)
+	copy(b, p[:8])
+	binary.BigEndian.PutUint16(b[8:], pref)
+	binary.BigEndian.PutUint32(b[12:], lifetime)
+	return b
+}
+
+// luBody is an LU from Num of Locs on: num, op, reserved, then records.
+func luBody(num, op byte, recs ...[]byte) []byte {
+	b := []byte{num, op, 0, 0}
+	for _, r := range recs {
+		b = append(b, r...)
+	}
+	return b
+}
+
+// luFrame builds an Ethernet frame from MN to CN holding an ICMPv6 LU with
+// code 1 and body, behind a nonce option with nonce (none when nil).
+func luFrame(t *testing.T, tb *ilnpTestbed, nonce, body []byte) []byte {
+	t.Helper()
+	mnLink, err := tb.MN.Link("aa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1Link, err := tb.R1.Link("aa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst := net.IP(tb.mnAddr.AsSlice()), net.IP(testbed.CNAddr.AsSlice())
+	icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(156, 1)}
+	if err := icmp.SetNetworkLayerForChecksum(&layers.IPv6{SrcIP: src, DstIP: dst, NextHeader: layers.IPProtocolICMPv6}); err != nil {
+		t.Fatal(err)
+	}
+	icmpBuf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(icmpBuf, gopacket.SerializeOptions{ComputeChecksums: true}, icmp, gopacket.Payload(body)); err != nil {
+		t.Fatal(err)
+	}
+	payload := icmpBuf.Bytes()
+	next := layers.IPProtocolICMPv6
+	if nonce != nil {
+		opt := append([]byte{byte(layers.IPProtocolICMPv6), 0, 0x8b, byte(len(nonce))}, nonce...)
+		payload = append(opt, payload...)
+		next = layers.IPProtocolIPv6Destination
+	}
+	eth := &layers.Ethernet{SrcMAC: mnLink.Attributes.Address, DstMAC: r1Link.Attributes.Address, EthernetType: layers.EthernetTypeIPv6}
+	ip6 := &layers.IPv6{Version: 6, NextHeader: next, HopLimit: 64, SrcIP: src, DstIP: dst, Length: uint16(len(payload))}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{}, eth, ip6, gopacket.Payload(payload)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sendFrames(t *testing.T, tb *ilnpTestbed, frames ...[]byte) {
+	t.Helper()
+	idx, err := tb.MN.LinkIndex("aa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tb.MN.Do(func() error {
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		for _, f := range frames {
+			if err := unix.Sendto(fd, f, 0, &unix.SockaddrLinklayer{Ifindex: int(idx), Halen: 6}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("send frames: %v", err)
+	}
+	time.Sleep(time.Second)
+}
+
+func locatorStates(p peerJSON) map[string]string {
+	m := map[string]string{}
+	for _, l := range p.Locators {
+		m[l.L64] = l.State
+	}
+	return m
+}
+
+// TestLocatorUpdateReceive: CN applies a valid LU from MN (listed
+// locators ACTIVE, the others VALID) and acknowledges it to the newest
+// listed locator, where MN counts the ack; forged and malformed LUs are
+// dropped with the matching counter raised and change nothing.
+func TestLocatorUpdateReceive(t *testing.T) {
+	tb := newILNPTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa", "bb"}, MNToken: mnToken})
+	ctx := context.Background()
+	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-I", tb.mnAddr.String(), testbed.CNAddr.String()); err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	p, ok := peerByNID(showILCC(t, tb.MN), testbed.CNAddr)
+	if !ok || p.NonceTx == "" {
+		t.Fatalf("MN's entry for CN has no nonce: %+v", p)
+	}
+	nonce, err := hex.DecodeString(p.NonceTx)
+	if err != nil {
+		t.Fatalf("nonce %q: %v", p.NonceTx, err)
+	}
+	cnView := func() map[string]string {
+		p, ok := peerByNID(showILCC(t, tb.CN), tb.mnAddr)
+		if !ok {
+			t.Fatal("CN has no entry for MN")
+		}
+		return locatorStates(p)
+	}
+	before, cnBefore := cnView(), stats(t, tb.CN)
+
+	aa, bb := luRecord("2001:2:aa:aa", 1, 15), luRecord("2001:2:bb:bb", 1, 15)
+	wrong := append([]byte(nil), nonce...)
+	wrong[0] ^= 0xff
+	sendFrames(t, tb,
+		luFrame(t, tb, wrong, luBody(1, 1, aa)),         // wrong nonce
+		luFrame(t, tb, nil, luBody(1, 1, bb)),           // no nonce at all
+		luFrame(t, tb, nonce, luBody(0, 1)),             // Num of Locs 0
+		luFrame(t, tb, nonce, luBody(2, 1, aa)),         // truncated: 2 announced, 1 there
+		luFrame(t, tb, nonce, luBody(1, 1, aa, bb[:4])), // length disagrees with Num of Locs
+		luFrame(t, tb, nonce, luBody(2, 7, aa, bb)),     // Operation 7
+	)
+	cnAfter := stats(t, tb.CN)
+	if d := cnAfter.BadNonce - cnBefore.BadNonce; d != 1 {
+		t.Errorf("bad-nonce counter rose by %d, want 1", d)
+	}
+	if d := cnAfter.LUMalformed - cnBefore.LUMalformed; d != 5 {
+		t.Errorf("LU-malformed counter rose by %d, want 5", d)
+	}
+	if d := cnAfter.LUReceived - cnBefore.LUReceived; d != 0 {
+		t.Errorf("LU-received counter rose by %d for forged LUs", d)
+	}
+	if got := cnView(); !equalStates(got, before) {
+		t.Errorf("forged LUs changed CN's view of MN: %v, was %v", got, before)
+	}
+
+	mnBefore := stats(t, tb.MN)
+	sendFrames(t, tb, luFrame(t, tb, nonce, luBody(2, 1, aa, bb)))
+	if got := cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] != "active" {
+		t.Errorf("after an LU listing aa and bb, CN has %v", got)
+	}
+	sendFrames(t, tb, luFrame(t, tb, nonce, luBody(1, 1, bb)))
+	if got := cnView(); got["2001:2:aa:aa"] != "valid" || got["2001:2:bb:bb"] != "active" {
+		t.Errorf("after an LU listing bb only, CN has %v, want aa valid and bb active", got)
+	}
+	cnLast, mnLast := stats(t, tb.CN), stats(t, tb.MN)
+	if d := cnLast.LUReceived - cnAfter.LUReceived; d != 2 {
+		t.Errorf("CN counts %d LUs received, want 2", d)
+	}
+	// Each advertisement is acknowledged to MN, which checks CN's nonce.
+	if d := mnLast.LUAcked - mnBefore.LUAcked; d != 2 {
+		t.Errorf("MN counts %d LU-acks, want 2", d)
+	}
+	// The session still works.
+	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-I", tb.mnAddr.String(), testbed.CNAddr.String()); err != nil {
+		t.Errorf("ping after the LUs: %v\n%s", err, out)
+	}
+}
+
+func equalStates(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
