@@ -119,7 +119,12 @@ func run(ctx context.Context, cfg harness.Config, pkgs []string) error {
 			fmt.Fprintf(cfg.Output, "    reason: %v (console log: %s)\n", r.Err, r.Log)
 		}
 	}
-	fmt.Fprintf(cfg.Output, "vmtest: %d passed, %d failed\n", passed, failed)
+	summary := fmt.Sprintf("vmtest: %d passed, %d failed\n", passed, failed)
+	fmt.Fprint(cfg.Output, summary)
+	// make test repeats it as its closing line.
+	if err := os.WriteFile(filepath.Join(cfg.OutDir, "summary"), []byte(summary), 0o644); err != nil {
+		return err
+	}
 	for _, r := range results {
 		if !r.Passed() {
 			return fmt.Errorf("selftests/%s failed", r.Package)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,8 +18,9 @@ import (
 )
 
 // TestTCPThroughputILNPvsIPv6 runs iperf2 TCP from MN to CN over aa,
-// alternating plain IPv6 and ILNP so that drift in the guest shows up as
-// the IPv6-before/IPv6-after ratio, and prints the figures.
+// alternating plain IPv6 and ILNP (BENCH_ROUNDS rounds of BENCH_SECONDS)
+// so that drift in the guest shows up as the IPv6-before/IPv6-after
+// ratio, and prints the medians and their ratio.
 func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 	secs := 10
 	if s := os.Getenv("BENCH_SECONDS"); s != "" {
@@ -70,20 +72,35 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 		fmt.Printf("bench: %-12s TCP %8.1f Mbit/s, %s\n", name, bps/1e6, retransmits(t, tb.MN))
 		return bps
 	}
-	before := run("ipv6-before", "0")
-	ilnp := run("ilnp", "1")
-	after := run("ipv6-after", "0")
-	ilnp2 := run("ilnp-2", "1")
-	ipv6 := (before + after) / 2
-	fmt.Printf("bench: ILNP/IPv6 = %.3f (ILNP runs %.1f and %.1f Mbit/s, IPv6 mean %.1f Mbit/s)\n",
-		(ilnp+ilnp2)/2/ipv6, ilnp/1e6, ilnp2/1e6, ipv6/1e6)
-	fmt.Printf("bench: IPv6-before/IPv6-after = %.3f\n", before/after)
+	rounds := 3
+	if s := os.Getenv("BENCH_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
+	// IPv6 first and last, so that drift over the boot shows up.
+	var ipv6, ilnp []float64
+	for i := 0; i < rounds; i++ {
+		ipv6 = append(ipv6, run(fmt.Sprintf("ipv6-%d", i+1), "0"))
+		ilnp = append(ilnp, run(fmt.Sprintf("ilnp-%d", i+1), "1"))
+	}
+	ipv6 = append(ipv6, run(fmt.Sprintf("ipv6-%d", rounds+1), "0"))
+	fmt.Printf("bench: ILNP/IPv6 = %.3f (medians: ILNP %.1f, IPv6 %.1f Mbit/s; %d ILNP and %d IPv6 runs of %d s)\n",
+		median(ilnp)/median(ipv6), median(ilnp)/1e6, median(ipv6)/1e6, len(ilnp), len(ipv6), secs)
+	fmt.Printf("bench: IPv6-before/IPv6-after = %.3f (first and last IPv6 runs)\n", ipv6[0]/ipv6[len(ipv6)-1])
 	if os.Getenv("BENCH_DEBUG") != "" {
 		for _, h := range []*testbed.Host{tb.MN, tb.R1, tb.R4, tb.CN} {
 			out, _ := h.Run(ctx, "nstat", "-a")
 			fmt.Printf("bench: %s nstat:\n%s", h.Name, out)
 		}
 	}
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // retransmits reads the host's TCP retransmission counter and resets it,

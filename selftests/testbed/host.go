@@ -202,8 +202,9 @@ func (h *Host) StartCapture(ifname, path string) (*Capture, error) {
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("host %s: tcpdump: %w", h.Name, err)
 	}
-	// tcpdump says "listening on" once the socket is bound.
-	for i := 0; i < 100; i++ {
+	// tcpdump says "listening on" once the socket is bound; a debug
+	// kernel under TCG takes its time.
+	for i := 0; i < 600; i++ {
 		if strings.Contains(c.output(), "listening on") {
 			return c, nil
 		}
