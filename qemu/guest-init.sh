@@ -2,8 +2,9 @@
 # PID 1 of the QEMU guest that qemu.Run boots (see runner.go).
 #
 # The root file system is the host's / over 9p, read-only; this script
-# gives the tools writable places, mounts the host's build/ directory
-# read-write at the same path, runs the command that the runner left in
+# gives the tools writable places, mounts the project's checkout read-write
+# at the same path (also when it lives under /tmp, which the guest's own
+# tmpfs would hide otherwise), runs the command that the runner left in
 # $ILNP_VM_RUN/cmd, stores its exit status in $ILNP_VM_RUN/status and
 # reboots, which makes QEMU (started with -no-reboot) exit.
 #
@@ -29,6 +30,7 @@ ln -s /run /var/run
 ln -s /run/lock /var/lock
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
+mkdir -p "$ILNP_VM_SHARE" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share "$ILNP_VM_SHARE" || {
 	echo "guest-init: cannot mount the shared directory $ILNP_VM_SHARE" >&2
 	echo b >/proc/sysrq-trigger

@@ -3,8 +3,8 @@
 //
 // The guest sees the host's / read-only over 9p, so Debian's tools (ip, tc,
 // iperf, tcpdump, tshark, radvd) run unchanged; guest-init.sh mounts tmpfs
-// where they write and the host directory Config.Share read-write at the
-// same path, which is how results get back to the host. The runner copies
+// where they write and the host directory Config.Share (the checkout)
+// read-write at the same path, which is how results get back to the host. The runner copies
 // the guest console to Config.Console, fails the run on kernel fault
 // reports (see ScanLine) and returns the command's exit status.
 package qemu
@@ -166,7 +166,7 @@ func newRunDir(share string) (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("qemu: run id: %w", err)
 	}
-	dir := filepath.Join(share, "vm", "run-"+hex.EncodeToString(b[:]))
+	dir := filepath.Join(share, "build", "vm", "run-"+hex.EncodeToString(b[:]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("qemu: run directory: %w", err)
 	}

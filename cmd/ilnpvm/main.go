@@ -50,7 +50,7 @@ func newRootCmd(status *int) *cobra.Command {
 	cfg := qemu.Config{
 		Kernel: filepath.Join(top, "build", "bzImage"),
 		Init:   filepath.Join(top, "qemu", "guest-init.sh"),
-		Share:  filepath.Join(top, "build"),
+		Share:  top,
 	}
 	cmd := &cobra.Command{
 		Use:   "ilnpvm [flags] [--] [COMMAND...]",
@@ -59,8 +59,8 @@ func newRootCmd(status *int) *cobra.Command {
 with the host's / as the guest's read-only root over 9p, so that the host's
 tools (ip, tc, iperf, tcpdump, tshark, radvd, the project's binaries) run in
 the guest unchanged. The guest has tmpfs on /tmp, /run, /var and /dev/shm,
-and the share directory (by default build/) is mounted read-write at the same
-path, which is how results get back to the host.
+and the share directory (by default the project's checkout) is mounted
+read-write at the same path, which is how results get back to the host.
 
 COMMAND runs under bash as root in the guest, in the current directory. The
 guest console is copied to standard output. ilnpvm exits with COMMAND's exit

@@ -104,7 +104,7 @@ func runPackage(ctx context.Context, cfg Config, pkg string, res *PackageResult)
 	qres, err := qemu.Run(ctx, qemu.Config{
 		Kernel:  cfg.Kernel,
 		Init:    filepath.Join(cfg.Root, "qemu", "guest-init.sh"),
-		Share:   filepath.Join(cfg.Root, "build"),
+		Share:   cfg.Root,
 		Timeout: cfg.Timeout + time.Minute, // the test binary's own timeout fires first
 		Command: strings.Join(args, " "),
 		Dir:     filepath.Join(cfg.Root, "selftests", pkg),
