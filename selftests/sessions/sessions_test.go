@@ -19,7 +19,6 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-	"golang.org/x/sys/unix"
 
 	"github.com/ilnp-linux/ilnp/selftests/testbed"
 )
@@ -294,27 +293,11 @@ func TestForgedNonce(t *testing.T) {
 
 	const forged = 7
 	pkt := forgedUDP(t, tb, []byte{0xde, 0xad, 0xbe, 0xef})
-	idx, err := tb.MN.LinkIndex("aa")
-	if err != nil {
-		t.Fatal(err)
+	frames := make([][]byte, forged)
+	for i := range frames {
+		frames[i] = pkt
 	}
-	err = tb.MN.Do(func() error {
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		for i := 0; i < forged; i++ {
-			if err := unix.Sendto(fd, pkt, 0, &unix.SockaddrLinklayer{Ifindex: int(idx), Halen: 6}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("send forged packets: %v", err)
-	}
-	time.Sleep(time.Second)
+	sendFrames(t, tb, frames...)
 
 	after := stats(t, tb.CN)
 	if got := after.BadNonce - before.BadNonce; got != forged {
