@@ -18,19 +18,19 @@ import (
 // not change, numbers as numbers, identifiers and addresses as strings.
 
 type locatorJSON struct {
-	L64        string   `json:"l64"`
-	Ifindex    int      `json:"ifindex,omitempty"` // local locators only
-	Ifname     string   `json:"ifname,omitempty"`  // local locators only
-	State      string   `json:"state"`
-	Preference uint16   `json:"preference"`
-	Lifetime   uint32   `json:"lifetime"` // seconds; 4294967295 is forever
-	DRRScore   int64    `json:"drr_score"`
-	TxPackets  uint64   `json:"tx_packets"`
-	TxBytes    uint64   `json:"tx_bytes"`
-	RxPackets  uint64   `json:"rx_packets"`
-	RxBytes    uint64   `json:"rx_bytes"`
-	TxShare    *float64 `json:"tx_share,omitempty"` // a peer's locators: % of the peer's bytes
-	RxShare    *float64 `json:"rx_share,omitempty"`
+	L64        string  `json:"l64"`
+	Ifindex    int     `json:"ifindex,omitempty"` // local locators only
+	Ifname     string  `json:"ifname,omitempty"`  // local locators only
+	State      string  `json:"state"`
+	Preference uint16  `json:"preference"`
+	Lifetime   uint32  `json:"lifetime"` // seconds; 4294967295 is forever
+	DRRScore   int64   `json:"drr_score"`
+	TxPackets  uint64  `json:"tx_packets"`
+	TxBytes    uint64  `json:"tx_bytes"`
+	RxPackets  uint64  `json:"rx_packets"`
+	RxBytes    uint64  `json:"rx_bytes"`
+	TxShare    float64 `json:"tx_share"` // fraction (0..1) of the bytes over all the listed locators
+	RxShare    float64 `json:"rx_share"`
 }
 
 type peerJSON struct {
@@ -41,6 +41,7 @@ type peerJSON struct {
 	NonceTx   string        `json:"nonce_tx,omitempty"` // CAP_NET_ADMIN only
 	NonceRx   string        `json:"nonce_rx,omitempty"`
 	IdleMS    int64         `json:"idle_ms"`
+	LUPending *int          `json:"lu_pending,omitempty"` // retransmissions of our unacknowledged LU
 	Locators  []locatorJSON `json:"locators"`
 	Stats     *statsJSON    `json:"stats,omitempty"`
 }
@@ -62,18 +63,20 @@ type statsJSON struct {
 }
 
 type eventJSON struct {
-	Time    string        `json:"time,omitempty"` // with --timestamp
-	Event   string        `json:"event"`
-	NID     string        `json:"nid,omitempty"`
-	Flags   []string      `json:"flags,omitempty"`
-	Locator *eventLocJSON `json:"locator,omitempty"`
+	Time      string        `json:"time,omitempty"` // with --timestamp
+	Event     string        `json:"event"`
+	NID       string        `json:"nid,omitempty"`
+	Flags     []string      `json:"flags,omitempty"`
+	LURetries *int          `json:"lu_retries,omitempty"` // events about our own LUs
+	LURTTUS   *int64        `json:"lu_rtt_us,omitempty"`  // lu_acked
+	Locator   *eventLocJSON `json:"locator,omitempty"`
 }
 
 type eventLocJSON struct {
 	L64     string `json:"l64"`
 	Ifindex int    `json:"ifindex,omitempty"`
 	Ifname  string `json:"ifname,omitempty"`
-	State   string `json:"state,omitempty"`
+	State   string `json:"state"` // "gone" for a local locator that went away
 }
 
 // counter is a named statistics counter; statsCounters lists them in
@@ -118,28 +121,48 @@ func ifnameFrom(names map[int]string) ifnameFunc {
 	}
 }
 
-// shares returns each locator's share, in percent rounded to two
-// decimals, of the bytes sent and received over all of them.
-func shares(locs []ilnpnl.Locator) (tx, rx []float64) {
-	var txTotal, rxTotal uint64
+// byteShares are the shares of a set of locators (a peer's, or the local
+// ones) in the bytes sent and received over all of them, as fractions
+// from 0 to 1; all are 0 while the total is 0.
+type byteShares struct {
+	tx, rx           []float64
+	txTotal, rxTotal uint64
+}
+
+func shares(locs []ilnpnl.Locator) byteShares {
+	var s byteShares
 	for _, l := range locs {
-		txTotal += l.TxBytes
-		rxTotal += l.RxBytes
+		s.txTotal += l.TxBytes
+		s.rxTotal += l.RxBytes
 	}
-	pct := func(n, total uint64) float64 {
+	frac := func(n, total uint64) float64 {
 		if total == 0 {
 			return 0
 		}
-		return math.Round(float64(n)/float64(total)*10000) / 100
+		return float64(n) / float64(total)
 	}
-	tx, rx = make([]float64, len(locs)), make([]float64, len(locs))
+	s.tx, s.rx = make([]float64, len(locs)), make([]float64, len(locs))
 	for i, l := range locs {
-		tx[i], rx[i] = pct(l.TxBytes, txTotal), pct(l.RxBytes, rxTotal)
+		s.tx[i], s.rx[i] = frac(l.TxBytes, s.txTotal), frac(l.RxBytes, s.rxTotal)
 	}
-	return tx, rx
+	return s
 }
 
-func toLocatorJSON(l ilnpnl.Locator, ifname ifnameFunc) locatorJSON {
+// round4 rounds a share to four decimals (a hundredth of a percent) for
+// the JSON form.
+func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+// pct formats a share in percent with one decimal, "-" while nothing
+// has been counted.
+func pct(total uint64, share float64) string {
+	if total == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
+}
+
+// toLocatorJSON converts the i-th locator of a set whose shares are sh.
+func toLocatorJSON(l ilnpnl.Locator, sh byteShares, i int, ifname ifnameFunc) locatorJSON {
 	j := locatorJSON{
 		L64:        l.L64.String(),
 		State:      l.State.String(),
@@ -150,6 +173,8 @@ func toLocatorJSON(l ilnpnl.Locator, ifname ifnameFunc) locatorJSON {
 		TxBytes:    l.TxBytes,
 		RxPackets:  l.RxPackets,
 		RxBytes:    l.RxBytes,
+		TxShare:    round4(sh.tx[i]),
+		RxShare:    round4(sh.rx[i]),
 	}
 	if l.Ifindex != 0 {
 		j.Ifindex, j.Ifname = l.Ifindex, ifname(l.Ifindex)
@@ -159,12 +184,13 @@ func toLocatorJSON(l ilnpnl.Locator, ifname ifnameFunc) locatorJSON {
 
 func toPeerJSON(p ilnpnl.Peer) peerJSON {
 	j := peerJSON{
-		NID:      p.NID.String(),
-		Flags:    p.Flags.Names(),
-		NonceTx:  hex.EncodeToString(p.NonceTx),
-		NonceRx:  hex.EncodeToString(p.NonceRx),
-		IdleMS:   p.Idle.Milliseconds(),
-		Locators: make([]locatorJSON, len(p.Locators)),
+		NID:       p.NID.String(),
+		Flags:     p.Flags.Names(),
+		NonceTx:   hex.EncodeToString(p.NonceTx),
+		NonceRx:   hex.EncodeToString(p.NonceRx),
+		IdleMS:    p.Idle.Milliseconds(),
+		LUPending: p.LUPending,
+		Locators:  make([]locatorJSON, len(p.Locators)),
 	}
 	if p.LocalILV.IsValid() {
 		j.LocalILV = p.LocalILV.String()
@@ -172,10 +198,9 @@ func toPeerJSON(p ilnpnl.Peer) peerJSON {
 	if p.RemoteILV.IsValid() {
 		j.RemoteILV = p.RemoteILV.String()
 	}
-	tx, rx := shares(p.Locators)
+	sh := shares(p.Locators)
 	for i, l := range p.Locators {
-		j.Locators[i] = toLocatorJSON(l, ifnameFrom(nil))
-		j.Locators[i].TxShare, j.Locators[i].RxShare = &tx[i], &rx[i]
+		j.Locators[i] = toLocatorJSON(l, sh, i, ifnameFrom(nil))
 	}
 	if p.Stats != nil {
 		s := toStatsJSON(*p.Stats)
@@ -194,8 +219,9 @@ func peersJSON(peers []ilnpnl.Peer) []peerJSON {
 
 func locatorsJSON(locs []ilnpnl.Locator, ifname ifnameFunc) []locatorJSON {
 	out := make([]locatorJSON, len(locs))
+	sh := shares(locs)
 	for i, l := range locs {
-		out[i] = toLocatorJSON(l, ifname)
+		out[i] = toLocatorJSON(l, sh, i, ifname)
 	}
 	return out
 }
@@ -211,11 +237,13 @@ func toEventJSON(ev ilnpnl.Event, ifname ifnameFunc, at time.Time) eventJSON {
 			j.Flags = ev.Peer.Flags.Names()
 		}
 	}
+	j.LURetries = ev.LURetries
+	if ev.LURTT != nil {
+		us := ev.LURTT.Microseconds()
+		j.LURTTUS = &us
+	}
 	if l := ev.Locator; l != nil {
-		j.Locator = &eventLocJSON{L64: l.L64.String()}
-		if l.State != 0 {
-			j.Locator.State = l.State.String()
-		}
+		j.Locator = &eventLocJSON{L64: l.L64.String(), State: l.State.String()}
 		if l.Ifindex != 0 {
 			j.Locator.Ifindex, j.Locator.Ifname = l.Ifindex, ifname(l.Ifindex)
 		}
@@ -255,22 +283,20 @@ func (t *table) flush() error { return t.tw.Flush() }
 
 func u(v uint64) string { return strconv.FormatUint(v, 10) }
 
-func pct(total uint64, share float64) string {
-	if total == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(share, 'f', 1, 64) + "%"
-}
-
-// writePeers prints the ILCC's peers: a header line per peer, its
-// canonical IL-Vs and nonces, a table of its locators with each one's
-// share of the bytes, and its counters.
+// writePeers prints the ILCC's peers: a header line per peer (with our
+// Locator Update if one is pending), its canonical IL-Vs and nonces, a
+// table of its locators with each one's share of the bytes, and its
+// counters.
 func writePeers(w io.Writer, peers []ilnpnl.Peer) error {
 	for i, p := range peers {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "peer %s flags %s idle %s\n", p.NID, p.Flags, p.Idle.Round(time.Millisecond))
+		fmt.Fprintf(w, "peer %s flags %s idle %s", p.NID, p.Flags, p.Idle.Round(time.Millisecond))
+		if p.LUPending != nil {
+			fmt.Fprintf(w, " lu pending (%s)", plural(*p.LUPending, "retransmission"))
+		}
+		fmt.Fprintln(w)
 		if p.LocalILV.IsValid() || p.RemoteILV.IsValid() {
 			fmt.Fprintf(w, "    local %s remote %s\n", addrOrDash(p.LocalILV.IsValid(), p.LocalILV.String()), addrOrDash(p.RemoteILV.IsValid(), p.RemoteILV.String()))
 		}
@@ -278,18 +304,13 @@ func writePeers(w io.Writer, peers []ilnpnl.Peer) error {
 			fmt.Fprintf(w, "    nonce tx %s rx %s\n", hexOrDash(p.NonceTx), hexOrDash(p.NonceRx))
 		}
 		if len(p.Locators) > 0 {
-			var txTotal, rxTotal uint64
-			for _, l := range p.Locators {
-				txTotal += l.TxBytes
-				rxTotal += l.RxBytes
-			}
-			tx, rx := shares(p.Locators)
+			sh := shares(p.Locators)
 			t := newTable(w, "    ")
 			t.row("L64", "STATE", "PREF", "LIFETIME", "SCORE", "TX_PKTS", "TX_BYTES", "TX%", "RX_PKTS", "RX_BYTES", "RX%")
 			for i, l := range p.Locators {
 				t.row(l.L64.String(), l.State.String(), u(uint64(l.Preference)), l.Lifetime.String(),
-					strconv.FormatInt(l.DRRScore, 10), u(l.TxPackets), u(l.TxBytes), pct(txTotal, tx[i]),
-					u(l.RxPackets), u(l.RxBytes), pct(rxTotal, rx[i]))
+					strconv.FormatInt(l.DRRScore, 10), u(l.TxPackets), u(l.TxBytes), pct(sh.txTotal, sh.tx[i]),
+					u(l.RxPackets), u(l.RxBytes), pct(sh.rxTotal, sh.rx[i]))
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -325,20 +346,31 @@ func hexOrDash(b []byte) string {
 	return hex.EncodeToString(b)
 }
 
-// writeLocators prints the local locators as a table.
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// writeLocators prints the local locators as a table, with each one's
+// share of the bytes sent and received over all of them.
 func writeLocators(w io.Writer, locs []ilnpnl.Locator, ifname ifnameFunc) error {
 	if len(locs) == 0 {
 		return nil
 	}
+	sh := shares(locs)
 	t := newTable(w, "")
-	t.row("L64", "DEV", "STATE", "PREF", "LIFETIME", "SCORE", "TX_PKTS", "TX_BYTES", "RX_PKTS", "RX_BYTES")
-	for _, l := range locs {
+	t.row("L64", "DEV", "STATE", "PREF", "LIFETIME", "SCORE", "TX_PKTS", "TX_BYTES", "TX%", "RX_PKTS", "RX_BYTES", "RX%")
+	for i, l := range locs {
 		dev := "-"
 		if l.Ifindex != 0 {
 			dev = ifname(l.Ifindex)
 		}
 		t.row(l.L64.String(), dev, l.State.String(), u(uint64(l.Preference)), l.Lifetime.String(),
-			strconv.FormatInt(l.DRRScore, 10), u(l.TxPackets), u(l.TxBytes), u(l.RxPackets), u(l.RxBytes))
+			strconv.FormatInt(l.DRRScore, 10), u(l.TxPackets), u(l.TxBytes), pct(sh.txTotal, sh.tx[i]),
+			u(l.RxPackets), u(l.RxBytes), pct(sh.rxTotal, sh.rx[i]))
 	}
 	return t.flush()
 }
@@ -360,7 +392,9 @@ func writeStats(w io.Writer, s ilnpnl.Stats) error {
 }
 
 // formatEvent renders an event as one line, e.g.
-// "locator_state peer d250:99ff:fed1:5a0c locator 2001:2:bb:bb state valid".
+// "locator_state peer d250:99ff:fed1:5a0c locator 2001:2:bb:bb state valid",
+// "lu_acked peer 0:0:0:c rtt 1.234ms retries 0" or
+// "locator_state locator 2001:2:aa:aa dev eth0 state gone".
 func formatEvent(ev ilnpnl.Event, ifname ifnameFunc, at time.Time) string {
 	var b strings.Builder
 	if !at.IsZero() {
@@ -373,14 +407,18 @@ func formatEvent(ev ilnpnl.Event, ifname ifnameFunc, at time.Time) string {
 			fmt.Fprintf(&b, " flags %s", p.Flags)
 		}
 	}
+	if ev.LURTT != nil {
+		fmt.Fprintf(&b, " rtt %s", *ev.LURTT)
+	}
+	if ev.LURetries != nil {
+		fmt.Fprintf(&b, " retries %d", *ev.LURetries)
+	}
 	if l := ev.Locator; l != nil {
 		fmt.Fprintf(&b, " locator %s", l.L64)
 		if l.Ifindex != 0 {
 			fmt.Fprintf(&b, " dev %s", ifname(l.Ifindex))
 		}
-		if l.State != 0 {
-			fmt.Fprintf(&b, " state %s", l.State)
-		}
+		fmt.Fprintf(&b, " state %s", l.State)
 	}
 	return b.String()
 }

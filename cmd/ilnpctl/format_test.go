@@ -30,17 +30,17 @@ func TestOutput(t *testing.T) {
 		args: "-j show ilcc",
 		want: `[{"nid":"d250:99ff:fed1:5a0c","flags":["learned"],"local_ilv":"2001:2:dd:dd::c","remote_ilv":"2001:2:aa:aa:d250:99ff:fed1:5a0c",` +
 			`"nonce_tx":"5e0a197c","nonce_rx":"913d42e8","idle_ms":1250,"locators":[` +
-			`{"l64":"2001:2:aa:aa","state":"active","preference":10,"lifetime":13,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":75,"rx_share":72.5},` +
-			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":25,"rx_share":27.5}],` +
+			`{"l64":"2001:2:aa:aa","state":"active","preference":10,"lifetime":13,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":0.75,"rx_share":0.725},` +
+			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],` +
 			`"stats":{"pkts_in":4000,"pkts_out":4000,"bad_nonce":0,"no_session":0,"lu_sent":0,"lu_received":3,"lu_acked":0,"lu_retransmitted":0,"lu_failed":0,"lu_malformed":0,"fallbacks":0,"sessions_created":1,"sessions_expired":0}}]` + "\n",
 	}, {
 		args: "show locators",
-		want: `L64           DEV   STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  RX_PKTS  RX_BYTES
-2001:2:dd:dd  eth0  active  0     forever   0      4000     5792000   4000     264000
+		want: `L64           DEV   STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  TX%     RX_PKTS  RX_BYTES  RX%
+2001:2:dd:dd  eth0  active  0     forever   0      4000     5792000   100.0%  4000     264000    100.0%
 `,
 	}, {
 		args: "-j show locators",
-		want: `[{"l64":"2001:2:dd:dd","ifindex":2,"ifname":"eth0","state":"active","preference":0,"lifetime":4294967295,"drr_score":0,"tx_packets":4000,"tx_bytes":5792000,"rx_packets":4000,"rx_bytes":264000}]` + "\n",
+		want: `[{"l64":"2001:2:dd:dd","ifindex":2,"ifname":"eth0","state":"active","preference":0,"lifetime":4294967295,"drr_score":0,"tx_packets":4000,"tx_bytes":5792000,"rx_packets":4000,"rx_bytes":264000,"tx_share":1,"rx_share":1}]` + "\n",
 	}, {
 		args: "stats",
 		want: `pkts_in           4000
@@ -110,6 +110,19 @@ peer d250:99ff:fed1:5a0c flags static,ipv6_only idle 0s
 		name:  "one nonce only, a long one",
 		peers: []ilnpnl.Peer{{NID: cnNID, NonceRx: []byte("0123456789ab")}},
 		want:  "peer 0:0:0:c flags none idle 0s\n    nonce tx - rx 303132333435363738396162\n",
+	}, {
+		name: "Locator Updates pending",
+		peers: []ilnpnl.Peer{
+			{NID: cnNID, Flags: ilnpnl.PeerStatic, Idle: 300 * time.Millisecond, LUPending: ptr(0)},
+			{NID: 0xd, LUPending: ptr(1)},
+			{NID: 0xe, LUPending: ptr(5)},
+		},
+		want: `peer 0:0:0:c flags static idle 300ms lu pending (0 retransmissions)
+
+peer 0:0:0:d flags none idle 0s lu pending (1 retransmission)
+
+peer 0:0:0:e flags none idle 0s lu pending (5 retransmissions)
+`,
 	}}
 	for _, tt := range tests {
 		var b bytes.Buffer
@@ -121,21 +134,112 @@ peer d250:99ff:fed1:5a0c flags static,ipv6_only idle 0s
 
 func TestShares(t *testing.T) {
 	tests := []struct {
-		locs   []ilnpnl.Locator
-		tx, rx []float64
-	}{
-		{nil, []float64{}, []float64{}},
-		{[]ilnpnl.Locator{{}, {}}, []float64{0, 0}, []float64{0, 0}},
-		{[]ilnpnl.Locator{{TxBytes: 1, RxBytes: 2}, {TxBytes: 2}}, []float64{33.33, 66.67}, []float64{100, 0}},
-		{[]ilnpnl.Locator{{TxBytes: 1 << 62}, {TxBytes: 1 << 62}}, []float64{50, 50}, []float64{0, 0}},
-	}
+		locs             []ilnpnl.Locator
+		tx, rx           []float64 // rounded to four decimals, as in the JSON
+		txPct, rxPct     []string  // as in the tables
+		txTotal, rxTotal uint64
+	}{{
+		tx: []float64{}, rx: []float64{}, txPct: []string{}, rxPct: []string{},
+	}, {
+		locs: []ilnpnl.Locator{{}, {}},
+		tx:   []float64{0, 0}, rx: []float64{0, 0},
+		txPct: []string{"-", "-"}, rxPct: []string{"-", "-"},
+	}, {
+		locs: []ilnpnl.Locator{{TxBytes: 1, RxBytes: 2}, {TxBytes: 2}},
+		tx:   []float64{0.3333, 0.6667}, rx: []float64{1, 0},
+		txPct: []string{"33.3%", "66.7%"}, rxPct: []string{"100.0%", "0.0%"},
+		txTotal: 3, rxTotal: 2,
+	}, {
+		locs: []ilnpnl.Locator{{TxBytes: 1 << 62, RxBytes: 1}, {TxBytes: 1 << 62, RxBytes: 99999}},
+		tx:   []float64{0.5, 0.5}, rx: []float64{0, 1},
+		txPct: []string{"50.0%", "50.0%"}, rxPct: []string{"0.0%", "100.0%"},
+		txTotal: 1 << 63, rxTotal: 100000,
+	}, {
+		locs: []ilnpnl.Locator{{TxBytes: 4344000, RxBytes: 191400}, {TxBytes: 1448000, RxBytes: 72600}},
+		tx:   []float64{0.75, 0.25}, rx: []float64{0.725, 0.275},
+		txPct: []string{"75.0%", "25.0%"}, rxPct: []string{"72.5%", "27.5%"},
+		txTotal: 5792000, rxTotal: 264000,
+	}}
 	for _, tt := range tests {
-		tx, rx := shares(tt.locs)
-		if !reflect.DeepEqual(tx, tt.tx) || !reflect.DeepEqual(rx, tt.rx) {
-			t.Errorf("shares(%v) = %v, %v; want %v, %v", tt.locs, tx, rx, tt.tx, tt.rx)
+		sh := shares(tt.locs)
+		var tx, rx []float64
+		txPct, rxPct := []string{}, []string{}
+		for i := range tt.locs {
+			tx, rx = append(tx, round4(sh.tx[i])), append(rx, round4(sh.rx[i]))
+			txPct, rxPct = append(txPct, pct(sh.txTotal, sh.tx[i])), append(rxPct, pct(sh.rxTotal, sh.rx[i]))
+		}
+		if tx == nil {
+			tx, rx = []float64{}, []float64{}
+		}
+		if !reflect.DeepEqual(tx, tt.tx) || !reflect.DeepEqual(rx, tt.rx) || sh.txTotal != tt.txTotal || sh.rxTotal != tt.rxTotal {
+			t.Errorf("shares(%v) = %v, %v of %d, %d; want %v, %v of %d, %d", tt.locs, tx, rx, sh.txTotal, sh.rxTotal, tt.tx, tt.rx, tt.txTotal, tt.rxTotal)
+		}
+		if !reflect.DeepEqual(txPct, tt.txPct) || !reflect.DeepEqual(rxPct, tt.rxPct) {
+			t.Errorf("shares(%v) in percent = %q, %q; want %q, %q", tt.locs, txPct, rxPct, tt.txPct, tt.rxPct)
 		}
 	}
 }
+
+func TestWriteLocators(t *testing.T) {
+	ifname := ifnameFrom(map[int]string{2: "eth0", 3: "eth1"})
+	tests := []struct {
+		name     string
+		locs     []ilnpnl.Locator
+		want     string
+		wantJSON string
+	}{{
+		name: "the mobile node, multihomed",
+		locs: []ilnpnl.Locator{
+			{L64: l64AA, Ifindex: 2, State: ilnpnl.LocatorActive, Lifetime: 86400, DRRScore: -1448, TxPackets: 3000, TxBytes: 4344000, RxPackets: 2900, RxBytes: 191400},
+			{L64: l64BB, Ifindex: 3, State: ilnpnl.LocatorActive, Lifetime: 1800, DRRScore: 1448, TxPackets: 1000, TxBytes: 1448000, RxPackets: 1100, RxBytes: 72600},
+			{L64: l64DD, Ifindex: 9, State: ilnpnl.LocatorValid, Lifetime: 30},
+		},
+		want: `L64           DEV   STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  TX%    RX_PKTS  RX_BYTES  RX%
+2001:2:aa:aa  eth0  active  0     86400sec  -1448  3000     4344000   75.0%  2900     191400    72.5%
+2001:2:bb:bb  eth1  active  0     1800sec   1448   1000     1448000   25.0%  1100     72600     27.5%
+2001:2:dd:dd  if9   valid   0     30sec     0      0        0         0.0%   0        0         0.0%
+`,
+		wantJSON: `[{"l64":"2001:2:aa:aa","ifindex":2,"ifname":"eth0","state":"active","preference":0,"lifetime":86400,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":0.75,"rx_share":0.725},` +
+			`{"l64":"2001:2:bb:bb","ifindex":3,"ifname":"eth1","state":"active","preference":0,"lifetime":1800,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275},` +
+			`{"l64":"2001:2:dd:dd","ifindex":9,"ifname":"if9","state":"valid","preference":0,"lifetime":30,"drr_score":0,"tx_packets":0,"tx_bytes":0,"rx_packets":0,"rx_bytes":0,"tx_share":0,"rx_share":0}]`,
+	}, {
+		name: "no traffic yet",
+		locs: []ilnpnl.Locator{{L64: l64DD, Ifindex: 2, State: ilnpnl.LocatorActive, Lifetime: ilnpnl.LifetimeInfinite}},
+		want: `L64           DEV   STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  TX%  RX_PKTS  RX_BYTES  RX%
+2001:2:dd:dd  eth0  active  0     forever   0      0        0         -    0        0         -
+`,
+		wantJSON: `[{"l64":"2001:2:dd:dd","ifindex":2,"ifname":"eth0","state":"active","preference":0,"lifetime":4294967295,"drr_score":0,"tx_packets":0,"tx_bytes":0,"rx_packets":0,"rx_bytes":0,"tx_share":0,"rx_share":0}]`,
+	}}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := writeLocators(&b, tt.locs, ifname); err != nil || b.String() != tt.want {
+			t.Errorf("%s: got %v\n%s\nwant\n%s", tt.name, err, b.String(), tt.want)
+		}
+		j, err := json.Marshal(locatorsJSON(tt.locs, ifname))
+		if err != nil || string(j) != tt.wantJSON {
+			t.Errorf("%s: JSON %s, %v; want\n%s", tt.name, j, err, tt.wantJSON)
+		}
+	}
+}
+
+func TestPeerJSONLUPending(t *testing.T) {
+	tests := []struct {
+		pending *int
+		want    string
+	}{
+		{nil, `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"locators":[]}`},
+		{ptr(0), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":0,"locators":[]}`},
+		{ptr(3), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":3,"locators":[]}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(toPeerJSON(ilnpnl.Peer{NID: cnNID, LUPending: tt.pending}))
+		if err != nil || string(b) != tt.want {
+			t.Errorf("JSON %s, %v; want %s", b, err, tt.want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func TestFormatEvent(t *testing.T) {
 	at := time.Date(2024, 10, 1, 12, 0, 1, 234567000, time.UTC)
@@ -162,6 +266,31 @@ func TestFormatEvent(t *testing.T) {
 		ev:       ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64AA, Ifindex: 7, State: ilnpnl.LocatorActive}},
 		want:     "locator_state locator 2001:2:aa:aa dev if7 state active",
 		wantJSON: `{"event":"locator_state","locator":{"l64":"2001:2:aa:aa","ifindex":7,"ifname":"if7","state":"active"}}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64BB, Ifindex: 2, State: ilnpnl.LocatorGone}},
+		want:     "locator_state locator 2001:2:bb:bb dev eth0 state gone",
+		wantJSON: `{"event":"locator_state","locator":{"l64":"2001:2:bb:bb","ifindex":2,"ifname":"eth0","state":"gone"}}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLUSent, Peer: &ilnpnl.Peer{NID: cnNID, Flags: ilnpnl.PeerStatic, LUPending: ptr(0)}, LURetries: ptr(0)},
+		want:     "lu_sent peer 0:0:0:c flags static retries 0",
+		wantJSON: `{"event":"lu_sent","nid":"0:0:0:c","flags":["static"],"lu_retries":0}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLURetransmitted, Peer: &ilnpnl.Peer{NID: cnNID}, LURetries: ptr(2)},
+		want:     "lu_retransmitted peer 0:0:0:c retries 2",
+		wantJSON: `{"event":"lu_retransmitted","nid":"0:0:0:c","lu_retries":2}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLUAcked, Peer: &ilnpnl.Peer{NID: cnNID}, LURetries: ptr(0), LURTT: ptr(1234 * time.Microsecond)},
+		at:       at,
+		want:     "2024-10-01T12:00:01.234567Z lu_acked peer 0:0:0:c rtt 1.234ms retries 0",
+		wantJSON: `{"time":"2024-10-01T12:00:01.234567Z","event":"lu_acked","nid":"0:0:0:c","lu_retries":0,"lu_rtt_us":1234}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLUAcked, Peer: &ilnpnl.Peer{NID: cnNID}, LURetries: ptr(1), LURTT: ptr(1003 * time.Millisecond)},
+		want:     "lu_acked peer 0:0:0:c rtt 1.003s retries 1",
+		wantJSON: `{"event":"lu_acked","nid":"0:0:0:c","lu_retries":1,"lu_rtt_us":1003000}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventLUFailed, Peer: &ilnpnl.Peer{NID: cnNID}, LURetries: ptr(5)},
+		want:     "lu_failed peer 0:0:0:c retries 5",
+		wantJSON: `{"event":"lu_failed","nid":"0:0:0:c","lu_retries":5}`,
 	}, {
 		ev:       ilnpnl.Event{Type: 42},
 		want:     "event(42)",

@@ -245,12 +245,26 @@ func TestMonitor(t *testing.T) {
 		ilnpnl.Event{Type: ilnpnl.EventSessionCreated, Peer: &ilnpnl.Peer{NID: mnNID, Flags: ilnpnl.PeerLearned}},
 		fmt.Errorf("ilnpnl: receive event: %w", ilnpnl.ErrEventsLost),
 		ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64AA, Ifindex: 3, State: ilnpnl.LocatorValid}},
+		ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64BB, Ifindex: 4, State: ilnpnl.LocatorGone}},
+		ilnpnl.Event{Type: ilnpnl.EventLUAcked, Peer: &ilnpnl.Peer{NID: cnNID, Flags: ilnpnl.PeerStatic}, LURetries: ptr(1), LURTT: ptr(1500 * time.Microsecond)},
 	}}
 	code, stdout, stderr := execute(t, k, "monitor")
-	wantOut := "session_created peer d250:99ff:fed1:5a0c flags learned\nlocator_state locator 2001:2:aa:aa dev eth1 state valid\n"
+	wantOut := "session_created peer d250:99ff:fed1:5a0c flags learned\n" +
+		"locator_state locator 2001:2:aa:aa dev eth1 state valid\n" +
+		"locator_state locator 2001:2:bb:bb dev if4 state gone\n" +
+		"lu_acked peer 0:0:0:c flags static rtt 1.5ms retries 1\n"
 	wantErr := "ilnpctl: warning: ilnpnl: receive event: events lost: receive buffer overrun\n"
 	if code != exitOK || stdout != wantOut || stderr != wantErr {
 		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant\nstdout %q\nstderr %q", code, stdout, stderr, wantOut, wantErr)
+	}
+
+	k.events = k.events[2:]
+	code, stdout, _ = execute(t, k, "-j", "monitor")
+	wantOut = `{"event":"locator_state","locator":{"l64":"2001:2:aa:aa","ifindex":3,"ifname":"eth1","state":"valid"}}` + "\n" +
+		`{"event":"locator_state","locator":{"l64":"2001:2:bb:bb","ifindex":4,"ifname":"if4","state":"gone"}}` + "\n" +
+		`{"event":"lu_acked","nid":"0:0:0:c","flags":["static"],"lu_retries":1,"lu_rtt_us":1500}` + "\n"
+	if code != exitOK || stdout != wantOut {
+		t.Errorf("-j: exit %d\nstdout %s\nwant\n%s", code, stdout, wantOut)
 	}
 
 	k.events = []any{errors.New("ilnpnl: receive event: boom")}

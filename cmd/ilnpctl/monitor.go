@@ -24,18 +24,25 @@ interrupted (SIGINT or SIGTERM; the exit status is then 0):
 
   session_created, session_expired   an ILCC entry for a peer
   nonce_mismatch                     a packet with a wrong nonce
-  lu_sent, lu_received, lu_acked, lu_retransmitted, lu_failed
-                                     the Locator Update handshake
-  locator_state                      a locator changed state (a local one
-                                     names its interface with dev)
+  lu_sent, lu_acked, lu_retransmitted, lu_failed
+                                     our Locator Update to the peer, with
+                                     retries (its retransmissions so far)
+                                     and, for lu_acked, rtt (its round trip
+                                     from the last transmission)
+  lu_received                        a Locator Update from the peer
+  locator_state                      a locator appeared or changed state:
+                                     its L64, for a local one its interface
+                                     (dev), and its state, active, valid or
+                                     gone (a local locator went away)
   fallback                           a peer fell back to plain IPv6
 
 With -j each event is one JSON object on a line of its own, with the keys
-event, nid and flags (the peer, if any), locator (an object with l64,
+event, nid and flags (the peer, if any), lu_retries and lu_rtt_us
+(microseconds) when the event has them, locator (an object with l64,
 ifindex, ifname, state) and, with -t, time. When the kernel drops events
 because ilnpctl reads too slowly, a warning goes to standard error and the
 monitor goes on.`,
-		Example: "  ilnpctl monitor\n  ilnpctl -n mn monitor -t\n  ilnpctl -j monitor | jq -c 'select(.event == \"lu_acked\")'",
+		Example: "  ilnpctl monitor\n  ilnpctl -n mn monitor -t\n  ilnpctl -j monitor | jq -c 'select(.event == \"lu_acked\") | {nid, lu_rtt_us}'",
 		Args:    nargs(0, 0),
 	}
 	cmd.Flags().BoolVarP(&timestamps, "timestamp", "t", false, "prefix each event with the time it was received")

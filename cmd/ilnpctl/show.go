@@ -15,9 +15,11 @@ func (a *app) showILCCCmd() *cobra.Command {
 For each peer: its NID, its flags (static: registered by an administrator;
 learned: learned from an inbound nonce; ipv6_only: it answered our nonce
 with an ICMPv6 Parameter Problem, so the flow carries on as plain IPv6), the
-time since its last packet, the canonical IL-Vs that sockets see (local and
-remote), the nonces (tx: ours, sent to the peer; rx: theirs, checked on
-receive; shown only to CAP_NET_ADMIN callers), and a table of its L64s:
+time since its last packet, "lu pending (N retransmissions)" while our
+Locator Update to it awaits its acknowledgement (N: retransmissions so
+far), the canonical IL-Vs that sockets see (local and remote), the nonces
+(tx: ours, sent to the peer; rx: theirs, checked on receive; shown only to
+CAP_NET_ADMIN callers), and a table of its L64s:
 
   STATE     active (used to send and receive) or valid (accepted on
             receive only)
@@ -33,9 +35,11 @@ and the peer's counters (see 'ilnpctl stats --help').
 
 With -j: an array of objects with the keys nid, flags (an array),
 local_ilv, remote_ilv, nonce_tx, nonce_rx (hex; absent when not reported),
-idle_ms, locators (an array of objects with l64, state, preference,
+idle_ms, lu_pending (retransmissions so far; absent when no Locator Update
+is pending), locators (an array of objects with l64, state, preference,
 lifetime, drr_score, tx_packets, tx_bytes, rx_packets, rx_bytes, tx_share,
-rx_share; shares in percent) and stats.`,
+rx_share; shares as fractions from 0 to 1, four decimals, 0 before any
+traffic) and stats.`,
 		Example: "  ilnpctl show ilcc\n  ilnpctl -j show ilcc | jq '.[].locators[] | {l64, tx_share}'",
 		Args:    nargs(0, 0),
 		RunE: action(func(cmd *cobra.Command, _ []string) error {
@@ -59,14 +63,16 @@ func (a *app) showLocatorsCmd() *cobra.Command {
 		Aliases: []string{"locator", "loc"},
 		Short:   "show the local locators",
 		Long: `Show the local locators (L64s) of the namespace: each one's interface
-(DEV), state (active: used to send and receive; valid: accepted on receive
-only, e.g. on an interface listed in net.ipv6.disabled_interface),
-preference, remaining lifetime, Deficit Round-Robin score and packet and
-byte counters.
+(DEV; ifN when the interface has gone), state (active: used to send and
+receive; valid: accepted on receive only, e.g. on an interface listed in
+net.ipv6.disabled_interface), preference, remaining lifetime, Deficit
+Round-Robin score, packet and byte counters, and TX% and RX%, its share of
+the bytes sent and received over all the local locators ("-" before any).
 
 With -j: an array of objects with the keys l64, ifindex, ifname, state,
 preference, lifetime, drr_score, tx_packets, tx_bytes, rx_packets,
-rx_bytes.`,
+rx_bytes, tx_share, rx_share (shares as fractions from 0 to 1, four
+decimals, 0 before any traffic).`,
 		Example: "  ilnpctl show locators\n  ilnpctl -n mn -j -p show locators",
 		Args:    nargs(0, 0),
 		RunE: action(func(cmd *cobra.Command, _ []string) error {

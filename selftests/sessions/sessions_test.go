@@ -6,10 +6,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -20,156 +18,16 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
 	"github.com/ilnp-linux/ilnp/selftests/testbed"
 )
-
-// bin is a project binary built by `make tools`.
-func bin(t *testing.T, name string) string {
-	t.Helper()
-	root := os.Getenv("ILNP_ROOT")
-	if root == "" {
-		t.Fatal("ILNP_ROOT is not set: run through make selftests")
-	}
-	p := filepath.Join(root, "build", "bin", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s: %v (make tools)", name, err)
-	}
-	return p
-}
-
-// ilnpTestbed is the paper's testbed with MN on aa only and both ends in
-// ILNP mode, MN knowing CN as a peer.
-type ilnpTestbed struct {
-	*testbed.Testbed
-	mnAddr netip.Addr
-}
-
-func newILNPTestbed(t *testing.T, cnILNP bool) *ilnpTestbed {
-	t.Helper()
-	return newILNPTestbedWith(t, cnILNP, testbed.Options{MNNetworks: []string{"aa"}})
-}
-
-func newILNPTestbedWith(t *testing.T, cnILNP bool, opts testbed.Options) *ilnpTestbed {
-	t.Helper()
-	opts.Dir = t.TempDir()
-	tb, err := testbed.New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := tb.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	addrs, err := tb.WaitSLAAC(context.Background(), 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tb.MN.WriteSysctl("net.ipv6.handoff_mode", "1"); err != nil {
-		t.Fatal(err)
-	}
-	if cnILNP {
-		if err := tb.CN.WriteSysctl("net.ipv6.handoff_mode", "1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ilnpctl(t, tb.MN, "peer", "add", testbed.CNAddr.String())
-	return &ilnpTestbed{Testbed: tb, mnAddr: addrs["aa"]}
-}
-
-func ilnpctl(t *testing.T, h *testbed.Host, args ...string) string {
-	t.Helper()
-	out, err := h.Run(context.Background(), bin(t, "ilnpctl"), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-type locatorJSON struct {
-	L64   string `json:"l64"`
-	State string `json:"state"`
-}
-
-type peerJSON struct {
-	NID       string        `json:"nid"`
-	Flags     []string      `json:"flags"`
-	RemoteILV string        `json:"remote_ilv"`
-	LocalILV  string        `json:"local_ilv"`
-	NonceTx   string        `json:"nonce_tx"`
-	NonceRx   string        `json:"nonce_rx"`
-	Locators  []locatorJSON `json:"locators"`
-	Stats     struct {
-		PktsIn   uint64 `json:"pkts_in"`
-		PktsOut  uint64 `json:"pkts_out"`
-		BadNonce uint64 `json:"bad_nonce"`
-	} `json:"stats"`
-}
-
-type statsJSON struct {
-	PktsIn      uint64 `json:"pkts_in"`
-	PktsOut     uint64 `json:"pkts_out"`
-	BadNonce    uint64 `json:"bad_nonce"`
-	NoSession   uint64 `json:"no_session"`
-	Fallbacks   uint64 `json:"fallbacks"`
-	LUReceived  uint64 `json:"lu_received"`
-	LUAcked     uint64 `json:"lu_acked"`
-	LUMalformed uint64 `json:"lu_malformed"`
-}
-
-func showILCC(t *testing.T, h *testbed.Host) []peerJSON {
-	t.Helper()
-	var peers []peerJSON
-	out := ilnpctl(t, h, "-j", "show", "ilcc")
-	if err := json.Unmarshal([]byte(out), &peers); err != nil {
-		t.Fatalf("ilnpctl -j show ilcc: %v\n%s", err, out)
-	}
-	return peers
-}
-
-func stats(t *testing.T, h *testbed.Host) statsJSON {
-	t.Helper()
-	var s statsJSON
-	out := ilnpctl(t, h, "-j", "stats")
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		t.Fatalf("ilnpctl -j stats: %v\n%s", err, out)
-	}
-	return s
-}
-
-func peerByNID(peers []peerJSON, addr netip.Addr) (peerJSON, bool) {
-	b := addr.As16()
-	want := fmt.Sprintf("%x:%x:%x:%x", uint16(b[8])<<8|uint16(b[9]), uint16(b[10])<<8|uint16(b[11]),
-		uint16(b[12])<<8|uint16(b[13]), uint16(b[14])<<8|uint16(b[15]))
-	for _, p := range peers {
-		if p.NID == want {
-			return p, true
-		}
-	}
-	return peerJSON{}, false
-}
-
-// startIperfServers runs iperf2 TCP and UDP servers on CN until the test ends.
-func startIperfServers(t *testing.T, h *testbed.Host) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	for _, args := range [][]string{{"-s", "-V"}, {"-s", "-u", "-V"}} {
-		srv := h.Command(ctx, "iperf", args...)
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cancel(); _ = srv.Wait() })
-	}
-	time.Sleep(300 * time.Millisecond)
-}
 
 // TestSessionOnTheWire: ping, iperf2 TCP and UDP between MN and CN in ILNP
 // mode; the capture at CN shows the nonce option on every packet of those
 // flows, one nonce per direction (as tshark decodes it), no fragment, and
 // valid NID-only transport checksums (as ilnpcheck checks them).
 func TestSessionOnTheWire(t *testing.T) {
-	tb := newILNPTestbed(t, true)
+	tb := ilnptest.NewTestbed(t, true)
 	// Complete checksums on the wire at CN: R4 towards CN and CN itself
 	// compute them in software instead of leaving them to an offload.
 	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
@@ -177,7 +35,7 @@ func TestSessionOnTheWire(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	startIperfServers(t, tb.CN)
+	ilnptest.StartIperfServers(t, tb.CN)
 	pcap := filepath.Join(t.TempDir(), "cn.pcap")
 	capture, err := tb.CN.StartCapture("dd", pcap)
 	if err != nil {
@@ -201,16 +59,16 @@ func TestSessionOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	checkNonces(t, pcap, tb.mnAddr, testbed.CNAddr)
+	checkNonces(t, pcap, tb.MNAddr, testbed.CNAddr)
 
-	out, err := exec.Command(bin(t, "ilnpcheck"), pcap).CombinedOutput()
+	out, err := exec.Command(ilnptest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
 	if err != nil {
 		t.Errorf("ilnpcheck %s: %v\n%s", pcap, err, out)
 	} else {
 		t.Logf("ilnpcheck:\n%s", out)
 	}
 
-	p, ok := peerByNID(showILCC(t, tb.MN), testbed.CNAddr)
+	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr)
 	if !ok {
 		t.Fatal("MN's ILCC has no entry for CN")
 	}
@@ -283,13 +141,13 @@ func checkNonces(t *testing.T, pcap string, mn, cn netip.Addr) {
 // a packet socket on MN's link, are dropped at CN and counted exactly; the
 // session carries on.
 func TestForgedNonce(t *testing.T) {
-	tb := newILNPTestbed(t, true)
+	tb := ilnptest.NewTestbed(t, true)
 	ctx := context.Background()
 	cn := testbed.CNAddr.String()
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", cn); err != nil {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
-	before := stats(t, tb.CN)
+	before := ilnptest.ReadStats(t, tb.CN)
 
 	const forged = 7
 	pkt := forgedUDP(t, tb, []byte{0xde, 0xad, 0xbe, 0xef})
@@ -299,7 +157,7 @@ func TestForgedNonce(t *testing.T) {
 	}
 	sendFrames(t, tb, frames...)
 
-	after := stats(t, tb.CN)
+	after := ilnptest.ReadStats(t, tb.CN)
 	if got := after.BadNonce - before.BadNonce; got != forged {
 		t.Errorf("CN's bad-nonce counter rose by %d, want %d", got, forged)
 	}
@@ -310,7 +168,7 @@ func TestForgedNonce(t *testing.T) {
 
 // forgedUDP builds an Ethernet frame from MN to R1 carrying a UDP datagram
 // from MN to CN with a nonce option holding nonce (not the session's).
-func forgedUDP(t *testing.T, tb *ilnpTestbed, nonce []byte) []byte {
+func forgedUDP(t *testing.T, tb *ilnptest.Testbed, nonce []byte) []byte {
 	t.Helper()
 	mnLink, err := tb.MN.Link("aa")
 	if err != nil {
@@ -329,7 +187,7 @@ func forgedUDP(t *testing.T, tb *ilnpTestbed, nonce []byte) []byte {
 		Version:    6,
 		NextHeader: layers.IPProtocolIPv6Destination,
 		HopLimit:   64,
-		SrcIP:      net.IP(tb.mnAddr.AsSlice()),
+		SrcIP:      net.IP(tb.MNAddr.AsSlice()),
 		DstIP:      net.IP(testbed.CNAddr.AsSlice()),
 	}
 	udp := &layers.UDP{SrcPort: 40000, DstPort: 9}
@@ -337,7 +195,7 @@ func forgedUDP(t *testing.T, tb *ilnpTestbed, nonce []byte) []byte {
 	// The NID-only checksum: only the nonce is wrong in this packet.
 	nidOnly := &layers.IPv6{
 		Version: 6, NextHeader: layers.IPProtocolUDP,
-		SrcIP: nidOnlyAddr(tb.mnAddr), DstIP: nidOnlyAddr(testbed.CNAddr),
+		SrcIP: nidOnlyAddr(tb.MNAddr), DstIP: nidOnlyAddr(testbed.CNAddr),
 	}
 	if err := udp.SetNetworkLayerForChecksum(nidOnly); err != nil {
 		t.Fatal(err)
@@ -366,8 +224,8 @@ func nidOnlyAddr(a netip.Addr) net.IP {
 // nonce draws a Parameter Problem, MN marks CN IPv6-only, and the TCP
 // connection completes as plain IPv6.
 func TestFallbackToIPv6(t *testing.T) {
-	tb := newILNPTestbed(t, false)
-	startIperfServers(t, tb.CN)
+	tb := ilnptest.NewTestbed(t, false)
+	ilnptest.StartIperfServers(t, tb.CN)
 	synBefore := netstat(t, tb.MN, "TcpExtTCPSynRetrans")
 	out, err := tb.MN.Run(context.Background(), "iperf", "-c", testbed.CNAddr.String(), "-V", "-t", "1")
 	if err != nil {
@@ -377,14 +235,14 @@ func TestFallbackToIPv6(t *testing.T) {
 	if d := netstat(t, tb.MN, "TcpExtTCPSynRetrans") - synBefore; d != 1 {
 		t.Errorf("%d SYN retransmissions, want exactly 1", d)
 	}
-	p, ok := peerByNID(showILCC(t, tb.MN), testbed.CNAddr)
+	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr)
 	if !ok {
 		t.Fatal("MN's ILCC lost CN")
 	}
 	if !contains(p.Flags, "ipv6_only") {
 		t.Errorf("CN's flags %v, want ipv6_only", p.Flags)
 	}
-	if s := stats(t, tb.MN); s.Fallbacks != 1 {
+	if s := ilnptest.ReadStats(t, tb.MN); s.Fallbacks != 1 {
 		t.Errorf("MN counts %d fallbacks, want 1", s.Fallbacks)
 	}
 }
@@ -392,13 +250,13 @@ func TestFallbackToIPv6(t *testing.T) {
 // TestUnprivileged: a user without CAP_NET_ADMIN can dump the ILCC but
 // never sees nonces, and cannot add peers.
 func TestUnprivileged(t *testing.T) {
-	tb := newILNPTestbed(t, true)
+	tb := ilnptest.NewTestbed(t, true)
 	ctx := context.Background()
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", testbed.CNAddr.String()); err != nil {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
 	asNobody := func(args ...string) (string, error) {
-		all := append([]string{"--reuid", "nobody", "--regid", "nogroup", "--clear-groups", bin(t, "ilnpctl")}, args...)
+		all := append([]string{"--reuid", "nobody", "--regid", "nogroup", "--clear-groups", ilnptest.Bin(t, "ilnpctl")}, args...)
 		var b bytes.Buffer
 		cmd := tb.MN.Command(ctx, "setpriv", all...)
 		cmd.Stdout, cmd.Stderr = &b, &b
@@ -409,17 +267,17 @@ func TestUnprivileged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unprivileged show ilcc: %v\n%s", err, out)
 	}
-	var peers []peerJSON
+	var peers []ilnptest.Peer
 	if err := json.Unmarshal([]byte(out), &peers); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if p, ok := peerByNID(peers, testbed.CNAddr); !ok {
+	if p, ok := ilnptest.PeerByNID(peers, testbed.CNAddr); !ok {
 		t.Errorf("unprivileged dump lacks CN: %s", out)
 	} else if p.NonceTx != "" || p.NonceRx != "" {
 		t.Errorf("unprivileged dump shows nonces: %s", out)
 	}
 	// The privileged dump does show them, so the check above can fail.
-	if p, _ := peerByNID(showILCC(t, tb.MN), testbed.CNAddr); p.NonceTx == "" || p.NonceRx == "" {
+	if p, _ := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr); p.NonceTx == "" || p.NonceRx == "" {
 		t.Errorf("privileged dump lacks nonces: %+v", p)
 	}
 	if out, err := asNobody("peer", "add", "2001:2:dd:dd::99"); err == nil {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,9 +196,25 @@ func (b *lockedBuffer) String() string {
 // StartCapture runs tcpdump on ifname (all IPv6, full packets) into path
 // and waits until it is listening.
 func (h *Host) StartCapture(ifname, path string) (*Capture, error) {
+	return h.StartCaptureWith(ifname, path, CaptureOptions{})
+}
+
+// CaptureOptions narrow a capture.
+type CaptureOptions struct {
+	Filter  string // a pcap filter; empty means "ip6"
+	Snaplen int    // octets kept of each packet; 0 means all
+}
+
+// StartCaptureWith runs tcpdump on ifname ("any" for every interface,
+// including those that come up later) into path and waits until it is
+// listening.
+func (h *Host) StartCaptureWith(ifname, path string, o CaptureOptions) (*Capture, error) {
+	if o.Filter == "" {
+		o.Filter = "ip6"
+	}
 	c := &Capture{Path: path}
 	c.cmd = exec.Command("ip", "netns", "exec", h.Name,
-		"tcpdump", "-i", ifname, "-n", "-s", "0", "-U", "-w", path, "ip6")
+		"tcpdump", "-i", ifname, "-n", "-s", strconv.Itoa(o.Snaplen), "-U", "-w", path, o.Filter)
 	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("host %s: tcpdump: %w", h.Name, err)

@@ -89,6 +89,7 @@ type Testbed struct {
 	opts  Options
 	hosts []*Host
 	procs []*exec.Cmd
+	ruled map[string]bool // MN's access networks with a source rule
 }
 
 // New builds the testbed: namespaces, links, addresses, routes, radvd on
@@ -98,7 +99,7 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("testbed: Options.Dir is required")
 	}
-	tb := &Testbed{opts: opts}
+	tb := &Testbed{opts: opts, ruled: make(map[string]bool)}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, tb.Close())
@@ -141,16 +142,86 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 				return nil, fmt.Errorf("testbed: %w", err)
 			}
 		}
-		if err := tb.MN.SetLinkUp(an.Name); err != nil {
-			return nil, fmt.Errorf("testbed: %w", err)
-		}
-		// Source-specific default routes, so that a plain IPv6 flow from
-		// an address on a network leaves through that network.
-		if err := tb.MN.AddSourceRoute(an.Table, an.Prefix, anyNet, RouterLL, an.Name); err != nil {
-			return nil, fmt.Errorf("testbed: %w", err)
+		if err := tb.AttachMN(an.Name); err != nil {
+			return nil, err
 		}
 	}
 	return tb, nil
+}
+
+func accessNet(name string) (AccessNet, error) {
+	for _, an := range AccessNets {
+		if an.Name == name {
+			return an, nil
+		}
+	}
+	return AccessNet{}, fmt.Errorf("testbed: no access network %q", name)
+}
+
+// AttachMN brings MN's interface on the access network up, as when MN
+// gains that network: it solicits a Router Advertisement and forms its
+// address (see WaitMNAddr). Traffic from the network's prefix leaves
+// through it (a source-specific default route), so that plain IPv6 flows
+// from an address on a network use that network.
+func (tb *Testbed) AttachMN(name string) error {
+	an, err := accessNet(name)
+	if err != nil {
+		return err
+	}
+	if err := tb.MN.SetLinkUp(an.Name); err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	// Routes through an interface go away with it; the rule stays.
+	if tb.ruled[an.Name] {
+		err = tb.MN.addRoute(an.Table, anyNet, RouterLL, an.Name)
+	} else {
+		err = tb.MN.AddSourceRoute(an.Table, an.Prefix, anyNet, RouterLL, an.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	tb.ruled[an.Name] = true
+	return nil
+}
+
+// DetachMN takes MN's interface on the access network down, as when MN
+// loses that network; its addresses and routes there go away.
+func (tb *Testbed) DetachMN(name string) error {
+	an, err := accessNet(name)
+	if err != nil {
+		return err
+	}
+	if err := tb.MN.SetLinkDown(an.Name); err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	return nil
+}
+
+// WaitMNAddr waits until MN has a global address from the prefix of the
+// access network and returns it.
+func (tb *Testbed) WaitMNAddr(ctx context.Context, name string, timeout time.Duration) (netip.Addr, error) {
+	an, err := accessNet(name)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		addrs, err := tb.MN.Addrs(an.Name, an.Prefix)
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		if len(addrs) > 0 {
+			return addrs[0], nil
+		}
+		select {
+		case <-ctx.Done():
+			return netip.Addr{}, fmt.Errorf("testbed: MN has no address on %s after %s", name, timeout)
+		case <-tick.C:
+		}
+	}
 }
 
 // wireCore builds R1-R3 to R4 and R4 to CN, with static routes.

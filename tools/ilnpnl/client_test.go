@@ -241,6 +241,7 @@ func TestRequests(t *testing.T) {
 				nla(peerAttrPad),
 				nla(peerAttrIdleMS, u64(1500)),
 				stats,
+				nla(peerAttrLUPending, u8(2)),
 			)),
 			msg(cmdPeerGet, nest(attrPeer, nla(peerAttrNID, hx("0000 0000 0000 000c")), nla(peerAttrFlags, u32(uint32(PeerIPv6Only))))),
 		},
@@ -257,6 +258,7 @@ func TestRequests(t *testing.T) {
 			NonceRx:   hx("0a0b0c0d0e0f101112131415"),
 			Idle:      1500 * time.Millisecond,
 			Stats:     &Stats{PktsIn: 11, LUFailed: 12},
+			LUPending: ptr(2),
 		}, {
 			NID:   0xc,
 			Flags: PeerIPv6Only,
@@ -414,6 +416,7 @@ func TestMonitor(t *testing.T) {
 		unix.ENOBUFS,
 		[]genetlink.Message{msg(cmdEvent, nla(attrEvent, u32(uint32(EventLUAcked))), nest(attrPeer, nla(peerAttrNID, nla(1))))},
 		[]genetlink.Message{msg(cmdEvent, nla(attrEvent, u32(uint32(EventLocatorState))), nest(attrLocator, nla(locAttrL64, l64A), nla(locAttrIfindex, u32(4))))},
+		[]genetlink.Message{msg(cmdEvent, nla(attrEvent, u32(uint32(EventLUAcked))), nla(attrLURetries, u8(1)), nla(attrLURTTUS, u32(2500)), nest(attrPeer, nla(peerAttrNID, nidBytes)))},
 	}
 	c, conns := testClient(t, testFamily, func(greq genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
 		if len(nreq.Data) != 0 {
@@ -455,6 +458,7 @@ func TestMonitor(t *testing.T) {
 		{err: "ilnpnl: receive event: events lost: receive buffer overrun"},
 		{err: "ilnpnl: decode event: peer: attribute 1: 4 octets, want 8 (__be64)"},
 		{ev: Event{Type: EventLocatorState, Locator: &Locator{L64: testL64A, Ifindex: 4}}},
+		{ev: Event{Type: EventLUAcked, Peer: &Peer{NID: testNID}, LURetries: ptr(1), LURTT: ptr(2500 * time.Microsecond)}},
 		{err: context.Canceled.Error()},
 	}
 	for i, w := range want {

@@ -134,6 +134,9 @@ func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
 				p.Stats = &s
 				return err
 			})
+		case peerAttrLUPending:
+			n := int(ad.Uint8())
+			p.LUPending = &n
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -145,11 +148,13 @@ func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
 // message holds the top-level attributes of a reply or notification;
 // the pointers are nil for attributes it did not carry.
 type message struct {
-	nid     *NID
-	peer    *Peer
-	locator *Locator
-	stats   *Stats
-	event   EventType
+	nid       *NID
+	peer      *Peer
+	locator   *Locator
+	stats     *Stats
+	event     EventType
+	luRetries *int
+	luRTT     *time.Duration
 }
 
 // decodeMessage decodes the attributes of a generic netlink message.
@@ -185,10 +190,31 @@ func decodeMessage(b []byte) (message, error) {
 			})
 		case attrEvent:
 			m.event = EventType(ad.Uint32())
+		case attrLURetries:
+			n := int(ad.Uint8())
+			m.luRetries = &n
+		case attrLURTTUS:
+			d := time.Duration(ad.Uint32()) * time.Microsecond
+			m.luRTT = &d
 		}
 	}
 	if err := ad.Err(); err != nil {
 		return message{}, err
 	}
 	return m, nil
+}
+
+// decodeEvent decodes the attributes of an ILNP_CMD_EVENT notification.
+func decodeEvent(b []byte) (Event, error) {
+	m, err := decodeMessage(b)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{
+		Type:      m.event,
+		Peer:      m.peer,
+		Locator:   m.locator,
+		LURetries: m.luRetries,
+		LURTT:     m.luRTT,
+	}, nil
 }

@@ -70,11 +70,11 @@ func (m *Monitor) Next() (Event, error) {
 			if msg.Header.Command != cmdEvent {
 				continue
 			}
-			d, err := decodeMessage(msg.Data)
+			ev, err := decodeEvent(msg.Data)
 			if err != nil {
 				return Event{}, fmt.Errorf("ilnpnl: decode event: %w", err)
 			}
-			return Event{Type: d.event, Peer: d.peer, Locator: d.locator}, nil
+			return ev, nil
 		}
 		msgs, _, err := m.c.Receive()
 		switch {

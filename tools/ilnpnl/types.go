@@ -102,10 +102,17 @@ func parseGroups(s string) (uint64, error) {
 // ilnp_locator_state).
 type LocatorState uint8
 
-// String returns "valid", "active", or "state(N)" for a value this
-// package does not know.
+// LocatorGone is the state that an EventLocatorState event reports for a
+// local locator that went away (ILNP_LOC_A_STATE 0; the header has no
+// name for it). Dumps never report it.
+const LocatorGone LocatorState = 0
+
+// String returns "gone", "valid", "active", or "state(N)" for a value
+// this package does not know.
 func (s LocatorState) String() string {
 	switch s {
+	case LocatorGone:
+		return "gone"
 	case LocatorValid:
 		return "valid"
 	case LocatorActive:
@@ -221,6 +228,11 @@ type Peer struct {
 
 	Idle  time.Duration // since the last packet
 	Stats *Stats        // the peer's counters; nil when not reported
+
+	// LUPending is set while our Locator Update to the peer awaits its
+	// acknowledgement, to the number of retransmissions so far (0 after
+	// the first transmission); nil when none is pending.
+	LUPending *int
 }
 
 // Stats are the ILNP counters of a namespace or of one peer.
@@ -303,11 +315,24 @@ func (t EventType) String() string {
 // MarshalText implements encoding.TextMarshaler with the String form.
 func (t EventType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
-// Event is a notification from the "events" multicast group. Session and
-// nonce events carry Peer (its NID and flags); locator events carry
-// Locator and, for a peer's locator, Peer too.
+// Event is a notification from the "events" multicast group. Session,
+// nonce and Locator Update events carry Peer (its NID and flags); locator
+// events carry Locator and, for a peer's locator, Peer too. A local
+// locator (one with an Ifindex) that went away is reported with the state
+// LocatorGone.
 type Event struct {
 	Type    EventType
 	Peer    *Peer
 	Locator *Locator
+
+	// LURetries is, for the events about our own Locator Updates
+	// (EventLUSent, EventLUAcked, EventLURetransmitted, EventLUFailed),
+	// the number of retransmissions of that Locator Update; nil for
+	// other events.
+	LURetries *int
+
+	// LURTT is, for EventLUAcked, the round trip of the acknowledged
+	// Locator Update (microsecond resolution; the kernel caps it at
+	// 2^32-1 µs); nil for other events.
+	LURTT *time.Duration
 }

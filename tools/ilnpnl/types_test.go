@@ -80,6 +80,8 @@ func TestStrings(t *testing.T) {
 	}{
 		{LocatorValid.String(), "valid"},
 		{LocatorActive.String(), "active"},
+		{LocatorGone.String(), "gone"},
+		{LocatorState(0).String(), "gone"},
 		{LocatorState(7).String(), "state(7)"},
 		{PeerFlags(0).String(), "none"},
 		{(PeerStatic | PeerIPv6Only).String(), "static,ipv6_only"},

@@ -63,6 +63,8 @@ const (
 	attrEvent           // u32, EventType
 	attrNonceLen        // u8
 	attrPad
+	attrLURetries // u8: retransmissions of the LU an LU event is about
+	attrLURTTUS   // u32: round trip of an acknowledged LU, microseconds
 )
 
 // Peer attributes (ILNP_PEER_A_*).
@@ -78,6 +80,7 @@ const (
 	peerAttrIdleMS           // u64
 	peerAttrStats            // nest, statsAttr*
 	peerAttrPad
+	peerAttrLUPending // u8: our LU awaits its ack; retransmissions so far
 )
 
 // Locator attributes (ILNP_LOC_A_*).
@@ -85,7 +88,7 @@ const (
 	locAttrUnspec     uint16 = iota
 	locAttrL64               // __be64
 	locAttrIfindex           // u32, local locators only
-	locAttrState             // u8, LocatorState
+	locAttrState             // u8, LocatorState; LocatorGone in an event
 	locAttrPreference        // u16
 	locAttrLifetime          // u32, seconds
 	locAttrDRRScore          // s64

@@ -1,0 +1,573 @@
+//go:build vmtest
+
+package mobility
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
+	"github.com/ilnp-linux/ilnp/selftests/testbed"
+)
+
+// luFilter captures ICMPv6 Locator Updates behind an 8-octet destination
+// options header (a 32-bit nonce), the form every LU of these tests has.
+const luFilter = "ip6[6] == 60 and ip6[40] == 58 and ip6[48] == 156"
+
+// flowSeconds is how long the iperf2 flows of a move run.
+const flowSeconds = 30
+
+// mobile is the testbed with MN on aa only and both ends in ILNP mode,
+// each knowing the other.
+type mobile struct {
+	*ilnptest.Testbed
+	t *testing.T
+}
+
+func newMobile(t *testing.T, delay time.Duration) *mobile {
+	t.Helper()
+	tb := ilnptest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa"}, Delay: delay})
+	ilnptest.Ctl(t, tb.CN, "peer", "add", tb.MNAddr.String())
+	// Complete checksums on the wire at CN, so that captures there can
+	// be checked: R4 towards CN and CN itself compute them in software.
+	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
+		if _, err := h.Run(context.Background(), "ethtool", "-K", "dd", "tx", "off"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &mobile{Testbed: tb, t: t}
+}
+
+// cnPeer is MN's ILCC entry for CN.
+func (m *mobile) cnPeer() ilnptest.Peer {
+	m.t.Helper()
+	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(m.t, m.MN), testbed.CNAddr)
+	if !ok {
+		m.t.Fatal("MN has no ILCC entry for CN")
+	}
+	return p
+}
+
+// cnView is CN's view of MN's locators: state by L64.
+func (m *mobile) cnView() map[string]string {
+	m.t.Helper()
+	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(m.t, m.CN), m.MNAddr)
+	if !ok {
+		m.t.Fatal("CN has no ILCC entry for MN")
+	}
+	states := make(map[string]string)
+	for _, l := range p.Locators {
+		states[l.L64] = l.State
+	}
+	return states
+}
+
+// settle waits until MN has sent an LU since it had sent sent0 and CN
+// has acknowledged the latest one; it returns MN's counters then.
+func (m *mobile) settle(sent0 uint64) ilnptest.Counters {
+	m.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c := ilnptest.ReadStats(m.t, m.MN)
+		if c.LUSent > sent0 && m.cnPeer().LUPending == nil {
+			// Read again: the ack may have come between the two reads.
+			c = ilnptest.ReadStats(m.t, m.MN)
+			if c.LUFailed > 0 {
+				m.t.Fatalf("an LU failed: %+v", c)
+			}
+			return c
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("no acknowledged LU after 20 s: %+v", c)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// attach gives MN the access network and waits until CN has acknowledged
+// the LU that follows. MN's address there must be L64:NID with the NID
+// of its first address: the kernel forms it so.
+func (m *mobile) attach(name string) {
+	m.t.Helper()
+	sent := ilnptest.ReadStats(m.t, m.MN).LUSent
+	if err := m.AttachMN(name); err != nil {
+		m.t.Fatal(err)
+	}
+	addr, err := m.WaitMNAddr(context.Background(), name, 10*time.Second)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if got, want := ilnptest.NIDString(addr), ilnptest.NIDString(m.MNAddr); got != want {
+		m.t.Errorf("MN's address on %s is %s: NID %s, want %s", name, addr, got, want)
+	}
+	m.settle(sent)
+}
+
+// disable writes net.ipv6.disabled_interface on MN and waits for the ack
+// of the LU that follows.
+func (m *mobile) disable(names ...string) {
+	m.t.Helper()
+	sent := ilnptest.ReadStats(m.t, m.MN).LUSent
+	if err := m.MN.WriteSysctl("net.ipv6.disabled_interface", strings.Join(names, " ")); err != nil {
+		m.t.Fatal(err)
+	}
+	m.settle(sent)
+}
+
+func (m *mobile) detach(name string) {
+	m.t.Helper()
+	if err := m.DetachMN(name); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+var rttRE = regexp.MustCompile(`= [0-9.]+/([0-9.]+)/`)
+
+// pingRTT is the average round trip from MN to CN over 5 pings.
+func (m *mobile) pingRTT() time.Duration {
+	m.t.Helper()
+	out, err := m.MN.Run(context.Background(), "ping", "-6", "-c", "5", "-i", "0.2", "-W", "2", testbed.CNAddr.String())
+	if err != nil {
+		m.t.Fatalf("ping: %v\n%s", err, out)
+	}
+	sm := rttRE.FindStringSubmatch(out)
+	if sm == nil {
+		m.t.Fatalf("no rtt in ping's output:\n%s", out)
+	}
+	ms, _ := strconv.ParseFloat(sm[1], 64)
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// proc is a background command whose output is kept.
+type proc struct {
+	cmd *exec.Cmd
+	out bytes.Buffer
+}
+
+func start(t *testing.T, h *testbed.Host, name string, args ...string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &proc{cmd: h.Command(ctx, name, args...)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = p.cmd.Wait() })
+	return p
+}
+
+// wait waits for the command to exit by itself.
+func (p *proc) wait(t *testing.T, limit time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		_ = p.cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s still running after %s:\n%s", p.cmd, limit, p.out.String())
+		return nil
+	}
+}
+
+// stop ends a server and returns its output.
+func (p *proc) stop() string {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	_ = p.cmd.Wait()
+	return p.out.String()
+}
+
+// iperfReport is the last CSV report line of an iperf2 server (-y C):
+// how long the flow lasted, its bytes, and for UDP the lost, total and
+// out-of-order datagrams.
+type iperfReport struct {
+	duration                       time.Duration
+	bytes, lost, total, outOfOrder int64
+}
+
+func parseIperfCSV(out string, udp bool) (iperfReport, error) {
+	var r iperfReport
+	var line string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Count(l, ",") >= 8 {
+			line = l
+		}
+	}
+	f := strings.Split(line, ",")
+	if len(f) < 9 || (udp && len(f) < 14) {
+		return r, fmt.Errorf("no iperf2 CSV report in %q", out)
+	}
+	num := func(i int) int64 { v, _ := strconv.ParseInt(f[i], 10, 64); return v }
+	r.bytes = num(7)
+	if _, end, ok := strings.Cut(f[6], "-"); ok {
+		sec, _ := strconv.ParseFloat(end, 64)
+		r.duration = time.Duration(sec * float64(time.Second))
+	}
+	if udp {
+		r.lost, r.total, r.outOfOrder = num(10), num(11), num(13)
+	}
+	return r, nil
+}
+
+// luPacket is a Locator Update as tshark decodes it.
+type luPacket struct {
+	at       time.Time
+	src, dst netip.Addr
+	nonce    string
+	checksum string // tshark's checksum status: 1 is Good
+}
+
+func readLUs(t *testing.T, pcap string) []luPacket {
+	t.Helper()
+	out, err := exec.Command("tshark", "-r", pcap, "-T", "fields", "-E", "separator=|",
+		"-e", "frame.time_epoch", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "icmpv6.type",
+		"-e", "ipv6.opt.ilnp_nonce", "-e", "icmpv6.checksum.status").Output()
+	if err != nil {
+		t.Fatalf("tshark %s: %v", pcap, err)
+	}
+	var lus []luPacket
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) < 6 || f[3] != "156" {
+			continue
+		}
+		sec, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			t.Fatalf("tshark time %q: %v", f[0], err)
+		}
+		lus = append(lus, luPacket{
+			at:  time.Unix(0, int64(sec*1e9)),
+			src: netip.MustParseAddr(f[1]), dst: netip.MustParseAddr(f[2]),
+			nonce: strings.ReplaceAll(f[4], ":", ""), checksum: f[5],
+		})
+	}
+	return lus
+}
+
+// checkLUs checks the LUs captured at MN: each advertisement from MN
+// carries MN's nonce and is acknowledged by CN with CN's nonce within
+// one round trip plus 50 ms; every checksum is good as tshark sees it.
+func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
+	m.t.Helper()
+	p := m.cnPeer()
+	lus := readLUs(m.t, pcap)
+	var adverts, acks int
+	var pending *luPacket
+	for i := range lus {
+		lu := &lus[i]
+		if lu.checksum != "1" {
+			m.t.Errorf("LU %s -> %s: tshark checksum status %q, want 1 (Good)", lu.src, lu.dst, lu.checksum)
+		}
+		switch ilnptest.NIDString(lu.src) {
+		case ilnptest.NIDString(m.MNAddr):
+			adverts++
+			if lu.nonce != p.NonceTx {
+				m.t.Errorf("LU from MN carries nonce %q, MN's is %q", lu.nonce, p.NonceTx)
+			}
+			pending = lu
+		case ilnptest.NIDString(testbed.CNAddr):
+			acks++
+			if lu.nonce != p.NonceRx {
+				m.t.Errorf("LU-ack from CN carries nonce %q, CN's is %q", lu.nonce, p.NonceRx)
+			}
+			if pending == nil {
+				m.t.Errorf("LU-ack at %s answers no LU", lu.at.Format("15:04:05.000"))
+				continue
+			}
+			d := lu.at.Sub(pending.at)
+			m.t.Logf("LU %s -> %s acknowledged in %s (ping RTT %s)", pending.src, pending.dst, d, rtt)
+			if d > rtt+50*time.Millisecond {
+				m.t.Errorf("LU round trip %s, want at most RTT %s + 50 ms", d, rtt)
+			}
+			pending = nil
+		}
+	}
+	if adverts != wantAdverts || acks != wantAdverts {
+		m.t.Errorf("captured %d LUs and %d LU-acks, want %d of each", adverts, acks, wantAdverts)
+	}
+}
+
+// validate runs ilnpcheck on a capture: every ILNP packet must be valid.
+func validate(t *testing.T, pcap string) {
+	t.Helper()
+	out, err := exec.Command(ilnptest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
+	if err != nil {
+		t.Errorf("ilnpcheck %s: %v\n%s", pcap, err, out)
+	}
+}
+
+// tcpResets counts the TCP segments of a capture and those with RST.
+func tcpResets(t *testing.T, pcap string) (segments, resets int) {
+	t.Helper()
+	f, err := os.Open(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", pcap, err)
+	}
+	src := gopacket.NewPacketSource(r, r.LinkType())
+	src.DecodeOptions = gopacket.DecodeOptions{Lazy: true, NoCopy: true}
+	for pkt := range src.Packets() {
+		tcp, ok := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if !ok {
+			continue
+		}
+		segments++
+		if tcp.RST {
+			resets++
+		}
+	}
+	return segments, resets
+}
+
+// move runs the handover of the acceptance: MN on aa gains bb, hands
+// its traffic off aa with disabled_interface and takes aa down after
+// the ack. It returns the number of LUs MN sent.
+func (m *mobile) move() int {
+	time.Sleep(3 * time.Second)
+	m.attach("bb")
+	time.Sleep(3 * time.Second)
+	m.disable("aa")
+	m.detach("aa")
+	if got := m.cnView(); got["2001:2:bb:bb"] != "active" || got["2001:2:aa:aa"] != "valid" {
+		m.t.Errorf("after the move CN has MN's locators %v, want bb active and aa valid", got)
+	}
+	return 2
+}
+
+func delays() []time.Duration { return []time.Duration{0, 20 * time.Millisecond} }
+
+// TestMoveUDP: iperf2 UDP at 10 Mbit/s from CN to MN while MN moves from
+// aa to bb: no datagram lost, the flow goes on over bb, the LUs and their
+// acks are valid on the wire and take about one round trip.
+func TestMoveUDP(t *testing.T) {
+	for _, delay := range delays() {
+		t.Run(fmt.Sprintf("delay=%s", delay), func(t *testing.T) {
+			m := newMobile(t, delay)
+			rtt := m.pingRTT()
+			dir := t.TempDir()
+			luCap, err := m.MN.StartCaptureWith("any", filepath.Join(dir, "mn-lu.pcap"), testbed.CaptureOptions{Filter: luFilter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cnCap, err := m.CN.StartCapture("dd", filepath.Join(dir, "cn.pcap"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := start(t, m.MN, "stdbuf", "-oL", "iperf", "-s", "-u", "-V", "-y", "C")
+			time.Sleep(300 * time.Millisecond)
+			cli := start(t, m.CN, "iperf", "-c", m.MNAddr.String(), "-u", "-V", "-b", "10M",
+				"-t", strconv.Itoa(flowSeconds))
+			lus := m.move()
+			if err := cli.wait(t, 2*flowSeconds*time.Second); err != nil {
+				t.Errorf("iperf client: %v\n%s", err, cli.out.String())
+			}
+			time.Sleep(time.Second)
+			rep, err := parseIperfCSV(srv.stop(), true)
+			if err != nil {
+				t.Fatalf("%v; client:\n%s", err, cli.out.String())
+			}
+			t.Logf("MN received %d datagrams (%d bytes), %d lost, %d out of order", rep.total, rep.bytes, rep.lost, rep.outOfOrder)
+			if rep.total == 0 || rep.lost != 0 {
+				t.Errorf("iperf2 reports %d of %d datagrams lost, want 0 of a flow", rep.lost, rep.total)
+			}
+			bb, err := m.MN.LinkStats("bb")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(bb.RXBytes) < rep.bytes/2 {
+				t.Errorf("bb received %d bytes of the flow's %d: it did not carry on over bb", bb.RXBytes, rep.bytes)
+			}
+			for _, c := range []*testbed.Capture{luCap, cnCap} {
+				if err := c.Stop(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m.checkLUs(luCap.Path, rtt, lus)
+			validate(t, cnCap.Path)
+		})
+	}
+}
+
+// TestMoveTCP: the same move with iperf2 TCP in both directions at once;
+// both connections survive and complete, and no segment carries RST.
+func TestMoveTCP(t *testing.T) {
+	for _, delay := range delays() {
+		t.Run(fmt.Sprintf("delay=%s", delay), func(t *testing.T) {
+			m := newMobile(t, delay)
+			cnCap, err := m.CN.StartCaptureWith("dd", filepath.Join(t.TempDir(), "cn.pcap"), testbed.CaptureOptions{Snaplen: 128})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srvMN := start(t, m.MN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
+			srvCN := start(t, m.CN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
+			time.Sleep(300 * time.Millisecond)
+			secs := strconv.Itoa(flowSeconds)
+			down := start(t, m.CN, "iperf", "-c", m.MNAddr.String(), "-V", "-b", "10M", "-t", secs)
+			up := start(t, m.MN, "iperf", "-c", testbed.CNAddr.String(), "-V", "-b", "10M", "-t", secs)
+			m.move()
+			for _, c := range []*proc{down, up} {
+				if err := c.wait(t, 2*flowSeconds*time.Second); err != nil {
+					t.Errorf("%s: %v\n%s", c.cmd, err, c.out.String())
+				}
+			}
+			time.Sleep(time.Second)
+			// Each side must have received most of 30 s at 10 Mbit/s.
+			const want = flowSeconds * 10e6 / 8 / 2
+			for name, srv := range map[string]*proc{"MN": srvMN, "CN": srvCN} {
+				rep, err := parseIperfCSV(srv.stop(), false)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				t.Logf("%s received %d bytes", name, rep.bytes)
+				if rep.bytes < want {
+					t.Errorf("%s received %d bytes, want at least %d", name, rep.bytes, int64(want))
+				}
+			}
+			if err := cnCap.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			segs, resets := tcpResets(t, cnCap.Path)
+			if segs == 0 || resets != 0 {
+				t.Errorf("capture at CN: %d TCP segments, %d with RST; want segments and no RST", segs, resets)
+			}
+		})
+	}
+}
+
+// TestLostLU: the first LU is dropped on its way out of MN; its
+// retransmission completes the handover and is counted and reported.
+func TestLostLU(t *testing.T) {
+	m := newMobile(t, 0)
+	m.pingRTT() // a live session
+	mon := start(t, m.MN, ilnptest.Bin(t, "ilnpctl"), "-j", "monitor")
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"qdisc", "add", "dev", "aa", "clsact"},
+		{"filter", "add", "dev", "aa", "egress", "protocol", "ipv6", "prio", "1", "u32",
+			"match", "u8", "60", "0xff", "at", "6", "match", "u8", "58", "0xff", "at", "40",
+			"match", "u8", "156", "0xff", "at", "48", "action", "drop"},
+	} {
+		if out, err := m.MN.Run(ctx, "tc", args...); err != nil {
+			t.Fatalf("tc %v: %v\n%s", args, err, out)
+		}
+	}
+	before := ilnptest.ReadStats(t, m.MN)
+	if err := m.AttachMN("bb"); err != nil {
+		t.Fatal(err)
+	}
+	// The LU has passed the filter once MN counts it sent.
+	deadline := time.Now().Add(10 * time.Second)
+	for ilnptest.ReadStats(t, m.MN).LUSent == before.LUSent {
+		if time.Now().After(deadline) {
+			t.Fatal("MN sent no LU after gaining bb")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out, err := m.MN.Run(ctx, "tc", "-s", "filter", "show", "dev", "aa", "egress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Sent \d+ bytes 1 pkt`).MatchString(out) {
+		t.Errorf("the filter did not drop exactly one LU:\n%s", out)
+	}
+	if out, err := m.MN.Run(ctx, "tc", "filter", "del", "dev", "aa", "egress", "prio", "1"); err != nil {
+		t.Fatalf("tc filter del: %v\n%s", err, out)
+	}
+	after := m.settle(before.LUSent)
+	if d := after.LURetransmitted - before.LURetransmitted; d < 1 {
+		t.Errorf("MN counts %d LU retransmissions, want at least 1", d)
+	}
+	if d := after.LUAcked - before.LUAcked; d != 1 {
+		t.Errorf("MN counts %d acked LUs, want 1", d)
+	}
+	if got := m.cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] != "active" {
+		t.Errorf("after the retransmission CN has MN's locators %v, want aa and bb active", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	events := mon.stop()
+	for _, want := range []string{`"event":"lu_sent"`, `"event":"lu_retransmitted"`, `"event":"lu_acked"`, `"lu_rtt_us"`} {
+		if !strings.Contains(events, want) {
+			t.Errorf("ilnpctl monitor printed no %s:\n%s", want, events)
+		}
+	}
+}
+
+// TestRoundTrip: MN goes aa -> aa+bb -> aa+bb+cc -> bb+cc -> cc -> aa
+// (back home) while a TCP flow runs; the flow survives and completes.
+func TestRoundTrip(t *testing.T) {
+	m := newMobile(t, 0)
+	cnCap, err := m.CN.StartCaptureWith("dd", filepath.Join(t.TempDir(), "cn.pcap"), testbed.CaptureOptions{Snaplen: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, m.CN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
+	time.Sleep(300 * time.Millisecond)
+	// Each step waits for a Router Advertisement, which radvd rate-limits
+	// to one per 3 s: the flow must outlast six of them.
+	const secs = 60
+	cli := start(t, m.MN, "iperf", "-c", testbed.CNAddr.String(), "-V", "-b", "5M", "-t", strconv.Itoa(secs))
+	began := time.Now()
+	step := func(what string, f func()) {
+		time.Sleep(2 * time.Second)
+		f()
+		t.Logf("%5.1f s: %s", time.Since(began).Seconds(), what)
+	}
+	step("aa+bb", func() { m.attach("bb") })
+	step("aa+bb+cc", func() { m.attach("cc") })
+	step("bb+cc", func() { m.disable("aa"); m.detach("aa") })
+	step("cc", func() { m.disable("aa", "bb"); m.detach("bb") })
+	step("aa+cc", func() {
+		if err := m.MN.WriteSysctl("net.ipv6.disabled_interface", "bb"); err != nil {
+			t.Fatal(err)
+		}
+		m.attach("aa")
+	})
+	step("aa", func() { m.disable("bb", "cc"); m.detach("cc") })
+	moves := time.Since(began)
+	if got := m.cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] == "active" || got["2001:2:cc:cc"] == "active" {
+		t.Errorf("back home, CN has MN's locators %v, want only aa active", got)
+	}
+	if err := cli.wait(t, 2*secs*time.Second); err != nil {
+		t.Errorf("iperf client: %v\n%s", err, cli.out.String())
+	}
+	time.Sleep(time.Second)
+	rep, err := parseIperfCSV(srv.stop(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = secs * 5e6 / 8 / 2
+	t.Logf("CN received %d bytes in %s; the moves took %s", rep.bytes, rep.duration, moves)
+	if rep.duration < moves {
+		t.Errorf("the flow lasted %s, less than the moves (%s)", rep.duration, moves)
+	}
+	if rep.bytes < want {
+		t.Errorf("CN received %d bytes, want at least %d", rep.bytes, int64(want))
+	}
+	if err := cnCap.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if segs, resets := tcpResets(t, cnCap.Path); segs == 0 || resets != 0 {
+		t.Errorf("capture at CN: %d TCP segments, %d with RST; want segments and no RST", segs, resets)
+	}
+}
