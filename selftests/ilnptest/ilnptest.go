@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
 	"github.com/ilnp-linux/ilnp/selftests/testbed"
 )
 
@@ -201,4 +205,31 @@ func StartIperfServers(t testing.TB, h *testbed.Host) {
 		t.Cleanup(func() { cancel(); _ = srv.Wait() })
 	}
 	time.Sleep(300 * time.Millisecond)
+}
+
+// TCPResets counts the TCP segments of a capture and those with RST.
+func TCPResets(t testing.TB, pcap string) (segments, resets int) {
+	t.Helper()
+	f, err := os.Open(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", pcap, err)
+	}
+	src := gopacket.NewPacketSource(r, r.LinkType())
+	src.DecodeOptions = gopacket.DecodeOptions{Lazy: true, NoCopy: true}
+	for pkt := range src.Packets() {
+		tcp, ok := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if !ok {
+			continue
+		}
+		segments++
+		if tcp.RST {
+			resets++
+		}
+	}
+	return segments, resets
 }

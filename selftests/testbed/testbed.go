@@ -79,6 +79,10 @@ type Options struct {
 	// addresses get on every network (ip token), so that they share
 	// one NID as an ILNP host's addresses do.
 	MNToken netip.Addr
+	// MNILNP makes MN an ILNP host (net.ipv6.handoff_mode) before it
+	// attaches to any network, so that the kernel forms its SLAAC
+	// addresses as L64:NID with one NID on every network.
+	MNILNP bool
 }
 
 // Testbed is the paper's topology, built and running.
@@ -132,6 +136,11 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 	}
 	for i, an := range AccessNets {
 		if err := tb.startRadvd(tb.Routers[i], an); err != nil {
+			return nil, fmt.Errorf("testbed: %w", err)
+		}
+	}
+	if opts.MNILNP {
+		if err := tb.MN.WriteSysctl("net.ipv6.handoff_mode", "1"); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
 	}

@@ -1,0 +1,303 @@
+// Package scenario runs the paper's mobility-multihoming experiment
+// (section 5) on the testbed: iperf2 flows in both directions between MN
+// and CN, both ILNP hosts, while MN follows a procedure of gaining and
+// losing access networks, with captures at MN and CN. The duality
+// selftests and `make demo` both run it.
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+)
+
+// Config describes one run.
+type Config struct {
+	Dir   string        // where the captures go; it must exist
+	Delay time.Duration // round-trip delay added at CN: 0, 20 or 200 ms
+	Proto string        // "udp" or "tcp"
+	Rate  string        // iperf2 -b, e.g. "10M"
+	// Length is iperf2's datagram length (-l) for UDP; 0 keeps iperf2's
+	// default.
+	Length int
+	Steps  []testbed.Step
+	Dwell  time.Duration // before each step, and after the last
+	// Lead is how long the flows run before the first step.
+	Lead time.Duration
+	// Progress, if set, is told what happens as it happens.
+	Progress func(format string, args ...any)
+}
+
+// Report is an iperf2 server's view of one flow (its CSV report).
+type Report struct {
+	Duration   time.Duration
+	Bytes      int64
+	Lost       int64 // UDP only, like the three below
+	Total      int64
+	OutOfOrder int64
+}
+
+// Result is what a run leaves.
+type Result struct {
+	MNAddr               netip.Addr // MN's canonical address (on aa)
+	MNCapture, CNCapture string
+	Up, Down             Report // MN->CN and CN->MN, as their receivers saw them
+	Procedure            time.Duration
+	MNStats              ilnpnl.Stats
+}
+
+func (c *Config) progress(format string, args ...any) {
+	if c.Progress != nil {
+		c.Progress(format, args...)
+	}
+}
+
+// Run builds the testbed with MN on aa, runs the flows and the
+// procedure, and tears the testbed down.
+func Run(ctx context.Context, cfg Config) (res Result, err error) {
+	if cfg.Proto != "udp" && cfg.Proto != "tcp" {
+		return res, fmt.Errorf("scenario: protocol %q, want udp or tcp", cfg.Proto)
+	}
+	cfg.progress("building the testbed (%s added delay)", cfg.Delay)
+	tb, err := testbed.New(ctx, testbed.Options{Dir: cfg.Dir, Delay: cfg.Delay, MNNetworks: []string{"aa"}})
+	if err != nil {
+		return res, err
+	}
+	defer func() { err = errors.Join(err, tb.Close()) }()
+	addrs, err := tb.WaitSLAAC(ctx, 10*time.Second)
+	if err != nil {
+		return res, err
+	}
+	mn := addrs["aa"]
+	res.MNAddr = mn
+	if err := ilnpBoth(tb, mn); err != nil {
+		return res, err
+	}
+	// Complete checksums on the wire at CN, so that its capture can be
+	// checked; MN keeps its offloads.
+	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
+		if _, err := h.Run(ctx, "ethtool", "-K", "dd", "tx", "off"); err != nil {
+			return res, err
+		}
+	}
+
+	res.MNCapture = filepath.Join(cfg.Dir, "mn.pcap")
+	res.CNCapture = filepath.Join(cfg.Dir, "cn.pcap")
+	// Headers and iperf2's sequence number are all the metrics need.
+	opts := testbed.CaptureOptions{Snaplen: 128}
+	mnCap, err := tb.MN.StartCaptureWith("any", res.MNCapture, opts)
+	if err != nil {
+		return res, err
+	}
+	defer func() { err = errors.Join(err, mnCap.Stop()) }()
+	cnCap, err := tb.CN.StartCaptureWith("dd", res.CNCapture, opts)
+	if err != nil {
+		return res, err
+	}
+	defer func() { err = errors.Join(err, cnCap.Stop()) }()
+
+	srvArgs := []string{"-s", "-V", "-y", "C"}
+	cliArgs := []string{"-V", "-b", cfg.Rate, "-t", "3600"}
+	if cfg.Proto == "udp" {
+		// A receive buffer large enough that a busy guest does not
+		// drop datagrams the network delivered.
+		srvArgs = append(srvArgs, "-u", "-w", "4M")
+		cliArgs = append(cliArgs, "-u")
+		if cfg.Length > 0 {
+			cliArgs = append(cliArgs, "-l", strconv.Itoa(cfg.Length))
+		}
+	}
+	srvMN, err := startProc(tb.MN, "stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
+	if err != nil {
+		return res, err
+	}
+	defer srvMN.kill()
+	srvCN, err := startProc(tb.CN, "stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
+	if err != nil {
+		return res, err
+	}
+	defer srvCN.kill()
+	time.Sleep(300 * time.Millisecond)
+
+	cfg.progress("starting iperf2 %s at %s bit/s in both directions", strings.ToUpper(cfg.Proto), cfg.Rate)
+	up, err := startProc(tb.MN, "iperf", append([]string{"-c", testbed.CNAddr.String()}, cliArgs...)...)
+	if err != nil {
+		return res, err
+	}
+	defer up.kill()
+	down, err := startProc(tb.CN, "iperf", append([]string{"-c", mn.String()}, cliArgs...)...)
+	if err != nil {
+		return res, err
+	}
+	defer down.kill()
+
+	mover, err := tb.NewMover()
+	if err != nil {
+		return res, err
+	}
+	defer mover.Close()
+	time.Sleep(cfg.Lead)
+	began := time.Now()
+	err = mover.Run(ctx, cfg.Steps, cfg.Dwell, func(s testbed.Step, at time.Duration) {
+		cfg.progress("%6.1f s  %-4s -> MN on %s", at.Seconds(), s, attached(tb))
+	})
+	if err != nil {
+		return res, err
+	}
+	time.Sleep(cfg.Dwell)
+	res.Procedure = time.Since(began)
+
+	// iperf2 clients end a test cleanly on SIGINT: UDP ones send their
+	// final datagram, so that the servers report.
+	cfg.progress("stopping the flows")
+	for _, p := range []*proc{up, down} {
+		if err := p.interrupt(30 * time.Second); err != nil {
+			return res, fmt.Errorf("iperf2 client: %w\n%s", err, p.output())
+		}
+	}
+	time.Sleep(time.Second)
+	srvMN.interrupt(5 * time.Second)
+	srvCN.interrupt(5 * time.Second)
+	if res.Up, err = ParseReport(srvCN.output(), cfg.Proto == "udp"); err != nil {
+		return res, fmt.Errorf("MN->CN: %w", err)
+	}
+	if res.Down, err = ParseReport(srvMN.output(), cfg.Proto == "udp"); err != nil {
+		return res, fmt.Errorf("CN->MN: %w", err)
+	}
+	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: tb.MN.NSFd()})
+	if err != nil {
+		return res, err
+	}
+	defer c.Close()
+	if res.MNStats, err = c.Stats(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// ilnpBoth makes MN and CN ILNP hosts that know each other.
+func ilnpBoth(tb *testbed.Testbed, mn netip.Addr) error {
+	for _, h := range []*testbed.Host{tb.MN, tb.CN} {
+		if err := h.WriteSysctl("net.ipv6.handoff_mode", "1"); err != nil {
+			return err
+		}
+	}
+	for _, p := range []struct {
+		h    *testbed.Host
+		addr netip.Addr
+	}{{tb.MN, testbed.CNAddr}, {tb.CN, mn}} {
+		c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: p.h.NSFd()})
+		if err != nil {
+			return err
+		}
+		l64, nid := ilnpnl.SplitILV(p.addr)
+		err = c.AddPeer(ilnpnl.Peer{NID: nid, Locators: []ilnpnl.Locator{{L64: l64}}})
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("host %s: peer %s: %w", p.h.Name, p.addr, err)
+		}
+	}
+	return nil
+}
+
+// attached names MN's access networks that are up.
+func attached(tb *testbed.Testbed) string {
+	var up []string
+	for _, an := range testbed.AccessNets {
+		if l, err := tb.MN.Link(an.Name); err == nil && l.Flags&syscall.IFF_UP != 0 {
+			up = append(up, an.Name)
+		}
+	}
+	return strings.Join(up, "+")
+}
+
+// ParseReport reads the last CSV report line of an iperf2 server (-y C).
+func ParseReport(out string, udp bool) (Report, error) {
+	var r Report
+	var line string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Count(l, ",") >= 8 {
+			line = l
+		}
+	}
+	f := strings.Split(line, ",")
+	if len(f) < 9 || (udp && len(f) < 14) {
+		return r, fmt.Errorf("no iperf2 CSV report in %q", out)
+	}
+	num := func(i int) int64 { v, _ := strconv.ParseInt(f[i], 10, 64); return v }
+	r.Bytes = num(7)
+	if _, end, ok := strings.Cut(f[6], "-"); ok {
+		sec, _ := strconv.ParseFloat(end, 64)
+		r.Duration = time.Duration(sec * float64(time.Second))
+	}
+	if udp {
+		r.Lost, r.Total, r.OutOfOrder = num(10), num(11), num(13)
+	}
+	return r, nil
+}
+
+// proc is a background command whose output is kept.
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan error
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func startProc(h *testbed.Host, name string, args ...string) (*proc, error) {
+	p := &proc{cmd: h.Command(context.Background(), name, args...), done: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("host %s: %s: %w", h.Name, name, err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	return p, nil
+}
+
+// interrupt sends SIGINT and waits for the command to exit.
+func (p *proc) interrupt(limit time.Duration) error {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return err
+	case <-time.After(limit):
+		p.kill()
+		return fmt.Errorf("%s did not stop within %s", p.cmd, limit)
+	}
+}
+
+func (p *proc) kill() {
+	select {
+	case err := <-p.done:
+		p.done <- err
+	default:
+		_ = p.cmd.Process.Kill()
+		p.done <- <-p.done
+	}
+}
