@@ -23,13 +23,18 @@ export CMD
 SELFTESTS ?=
 RUN ?=
 
-TOOLS := ilnpvm vmtest ilnpcheck ilnpctl
+TOOLS := ilnpvm vmtest ilnpcheck ilnpctl ilnpdemo
+# make demo: added round-trip delay at CN in ms (the paper: 0, 20, 200)
+# and the iperf2 protocols, one run each.
+DELAY ?= 0
+PROTOS ?= udp,tcp
 
 .PHONY: help tree kernel patches checkpatch tools vm check unit selftests test bench bench-ilnpcheck demo clean
 
 help:
 	@echo 'ILNP for Linux'
 	@echo
+	@echo '  make demo         the paper'"'"'s mobility-multihoming experiment: table and plots in build/demo (DELAY=0|20|200 PROTOS=udp,tcp)'
 	@echo '  make test         vet, unit tests, checkpatch, kernel build, VM selftests (what CI runs)'
 	@echo '  make vm CMD=...   boot $(KERNEL_IMAGE) under QEMU and run CMD as root (no CMD: a shell)'
 	@echo '  make kernel       build build/bzImage from the base + patches/ (DEBUG=1: KASAN/lockdep)'
@@ -110,10 +115,11 @@ test:
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
 	echo "make test: all stages passed"; cat build/selftests/summary
 
-demo:
-	@echo "make demo: the mobility-multihoming demo arrives with the multihoming work (issue 5);" >&2
-	@echo "until then, try: make kernel && make vm CMD='sysctl net.ipv6.handoff_mode'" >&2
-	@exit 2
+demo: kernel tools
+	@mkdir -p build/demo
+	$(BIN)/ilnpvm --kernel $(KERNEL_IMAGE) --timeout 15m $(VMFLAGS) -- \
+		$(CURDIR)/$(BIN)/ilnpdemo run --out $(CURDIR)/build/demo --delay $(DELAY)ms --proto $(PROTOS)
+	$(BIN)/ilnpdemo report --out build/demo --ilnpcheck $(BIN)/ilnpcheck
 
 clean:
 	rm -rf $(BIN) build/kbuild build/kbuild-* build/bzImage build/bzImage-* build/selftests build/vm

@@ -274,7 +274,8 @@ func checkUDP(t *testing.T, res scenario.Result) {
 			d.name, d.rep.Total, d.rep.Lost, 100*loss, d.rep.OutOfOrder,
 			f.UDP.Misordered, 100*f.UDP.MisorderingRatio, f.UDP.Duplicates, len(f.Paths))
 		if d.rep.Total == 0 || loss >= 0.001 {
-			t.Errorf("%s: loss ratio %.4f%%, want under 0.1%%", d.name, 100*loss)
+			t.Errorf("%s: loss ratio %.4f%%, want under 0.1%%; %d lost between the captures %+v; drop counters:\n%s",
+				d.name, 100*loss, f.UDP.GapLost, m.UDPLoss, res.Drops)
 		}
 		if f.UDP.MisorderingRatio >= 0.01 {
 			t.Errorf("%s: misordering ratio %.3f%% in the capture, want under 1%%", d.name, 100*f.UDP.MisorderingRatio)

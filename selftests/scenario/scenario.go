@@ -57,6 +57,26 @@ type Result struct {
 	Up, Down             Report // MN->CN and CN->MN, as their receivers saw them
 	Procedure            time.Duration
 	MNStats              ilnpnl.Stats
+	// Drops are MN's and CN's IPv6 and UDP drop counters and the
+	// neighbour tables' unresolved discards, for telling where a loss
+	// happened.
+	Drops string
+}
+
+// dropCounters names the counters that count a packet dropped on its way.
+var dropCounters = []string{"Ip6InDiscards", "Ip6InNoRoutes", "Ip6OutDiscards", "Ip6OutNoRoutes",
+	"Udp6InErrors", "Udp6RcvbufErrors", "Udp6SndbufErrors", "Udp6InCsumErrors"}
+
+func drops(ctx context.Context, tb *testbed.Testbed) string {
+	var b strings.Builder
+	for _, h := range []*testbed.Host{tb.MN, tb.CN} {
+		out, _ := h.Run(ctx, "nstat", append([]string{"-az"}, dropCounters...)...)
+		fmt.Fprintf(&b, "%s:\n%s", h.Name, out)
+	}
+	if nd, err := os.ReadFile("/proc/net/stat/ndisc_cache"); err == nil {
+		fmt.Fprintf(&b, "ndisc_cache:\n%s", nd)
+	}
+	return b.String()
 }
 
 func (c *Config) progress(format string, args ...any) {
@@ -171,6 +191,7 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	time.Sleep(time.Second)
 	srvMN.interrupt(5 * time.Second)
 	srvCN.interrupt(5 * time.Second)
+	res.Drops = drops(ctx, tb)
 	if res.Up, err = ParseReport(srvCN.output(), cfg.Proto == "udp"); err != nil {
 		return res, fmt.Errorf("MN->CN: %w", err)
 	}

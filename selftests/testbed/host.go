@@ -212,9 +212,14 @@ func (h *Host) StartCaptureWith(ifname, path string, o CaptureOptions) (*Capture
 	if o.Filter == "" {
 		o.Filter = "ip6"
 	}
+	args := []string{"netns", "exec", h.Name, "tcpdump", "-i", ifname, "-n", "-s", strconv.Itoa(o.Snaplen), "-U", "-w", path}
+	if ifname == "any" {
+		// Cooked headers of the first version: pcapgo keeps link
+		// types in a byte, which SLL2's 276 does not fit.
+		args = append(args, "-y", "LINUX_SLL")
+	}
 	c := &Capture{Path: path}
-	c.cmd = exec.Command("ip", "netns", "exec", h.Name,
-		"tcpdump", "-i", ifname, "-n", "-s", strconv.Itoa(o.Snaplen), "-U", "-w", path, o.Filter)
+	c.cmd = exec.Command("ip", append(args, o.Filter)...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("host %s: tcpdump: %w", h.Name, err)

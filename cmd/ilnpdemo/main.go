@@ -1,0 +1,332 @@
+// Command ilnpdemo runs the paper's mobility-multihoming experiment on the
+// testbed and reports it: `make demo` runs `ilnpdemo run` in a guest
+// booted from the project's kernel, then `ilnpdemo report` on the host.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ilnp-linux/ilnp/selftests/scenario"
+	"github.com/ilnp-linux/ilnp/selftests/testbed"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "ilnpdemo: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ilnpdemo",
+		Short: "Run and report the paper's mobility-multihoming experiment",
+		Long: `ilnpdemo runs the experiment of Yanagida and Bhatti's "Mobility-Multihoming
+Duality" (section 5) on the project's testbed: MN starts on network aa,
+gains bb, then cc, loses aa, then bb, and so on until every network has
+been gained and lost twice, while iperf2 flows run in both directions
+between MN and CN. Losing a network is a soft handover: the interface is
+listed in net.ipv6.disabled_interface and taken down once CN has
+acknowledged the Locator Update.
+
+"ilnpdemo run" needs a kernel with the ILNP patches and root (it builds
+network namespaces); "ilnpdemo report" reads what it left. make demo
+does both.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newRunCmd(), newReportCmd())
+	return root
+}
+
+// summary is what `run` leaves for `report` in DIR/PROTO/summary.json.
+type summary struct {
+	Proto       string          `json:"proto"`
+	Rate        string          `json:"rate"`
+	DelayMS     int64           `json:"delay_ms"`
+	ProcedureS  float64         `json:"procedure_s"`
+	Steps       []string        `json:"steps"`
+	Up          scenario.Report `json:"up"`
+	Down        scenario.Report `json:"down"`
+	LUSent      uint64          `json:"lu_sent"`
+	LUAcked     uint64          `json:"lu_acked"`
+	LURetrans   uint64          `json:"lu_retransmitted"`
+	MNCapture   string          `json:"mn_capture"`
+	CNCapture   string          `json:"cn_capture"`
+	MNAddr      string          `json:"mn_addr"`
+	FinishedUTC time.Time       `json:"finished"`
+}
+
+func newRunCmd() *cobra.Command {
+	var (
+		out    string
+		delay  time.Duration
+		protos []string
+		rate   string
+		dwell  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the experiment (as root, on an ILNP kernel)",
+		Example: `  ilnpdemo run --out build/demo
+  ilnpdemo run --out build/demo --delay 20ms --proto udp`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, p := range protos {
+				if err := runOne(cmd.Context(), out, p, rate, delay, dwell); err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "build/demo", "directory for the captures and summaries")
+	f.DurationVar(&delay, "delay", 0, "round-trip delay added at CN (the paper: 0, 20ms, 200ms)")
+	f.StringSliceVar(&protos, "proto", []string{"udp", "tcp"}, "iperf2 protocols, one run each")
+	f.StringVar(&rate, "rate", "10M", "iperf2 rate of each direction")
+	f.DurationVar(&dwell, "dwell", 2*time.Second, "time on each set of networks before the next step")
+	return cmd
+}
+
+func runOne(ctx context.Context, out, proto, rate string, delay, dwell time.Duration) error {
+	dir, err := filepath.Abs(filepath.Join(out, proto))
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	began := time.Now()
+	progress := func(format string, args ...any) {
+		fmt.Printf("demo [%s] %5.1f s  %s\n", proto, time.Since(began).Seconds(), fmt.Sprintf(format, args...))
+	}
+	res, err := scenario.Run(ctx, scenario.Config{
+		Dir: dir, Delay: delay, Proto: proto, Rate: rate, Length: 1400,
+		Steps: testbed.DualitySteps, Dwell: dwell, Lead: dwell, Progress: progress,
+	})
+	if err != nil {
+		return err
+	}
+	var steps []string
+	for _, s := range testbed.DualitySteps {
+		steps = append(steps, s.String())
+	}
+	sum := summary{
+		Proto: proto, Rate: rate, DelayMS: delay.Milliseconds(), ProcedureS: res.Procedure.Seconds(),
+		Steps: steps, Up: res.Up, Down: res.Down,
+		LUSent: res.MNStats.LUSent, LUAcked: res.MNStats.LUAcked, LURetrans: res.MNStats.LURetransmitted,
+		MNCapture: res.MNCapture, CNCapture: res.CNCapture, MNAddr: res.MNAddr.String(),
+		FinishedUTC: time.Now().UTC(),
+	}
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	progress("done: %d LUs sent, %d acked; captures in %s", sum.LUSent, sum.LUAcked, dir)
+	return os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
+}
+
+func newReportCmd() *cobra.Command {
+	var out, ilnpcheck string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Print the metrics next to the paper's and write the plots",
+		Long: `report reads the summaries and captures of "ilnpdemo run" under --out,
+computes the paper's metrics (section 5.4) with ilnpcheck, prints them
+next to the figures the paper reports, and writes ilnpcheck's plots
+(PNG and SVG) under --out/PROTO/plots.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return report(cmd.Context(), out, ilnpcheck)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "build/demo", "directory that ilnpdemo run wrote")
+	f.StringVar(&ilnpcheck, "ilnpcheck", "build/bin/ilnpcheck", "the ilnpcheck binary")
+	return cmd
+}
+
+func report(ctx context.Context, out, ilnpcheck string) error {
+	sums, err := filepath.Glob(filepath.Join(out, "*", "summary.json"))
+	if err != nil {
+		return err
+	}
+	if len(sums) == 0 {
+		return fmt.Errorf("no summary.json under %s: run \"ilnpdemo run\" first", out)
+	}
+	sort.Strings(sums)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "run\tdirection\tMbit/s\tvs target\taa\tbb\tcc\tloss\tmisordered\tduplicates\tpaper (0/20/200 ms)")
+	var plots []string
+	for _, path := range sums {
+		var s summary
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		m, err := runMetrics(ctx, ilnpcheck, s.MNCapture, s.CNCapture)
+		if err != nil {
+			return err
+		}
+		rows, err := s.rows(m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for _, r := range rows {
+			fmt.Fprintln(w, strings.Join(r, "\t"))
+		}
+		dir := filepath.Join(filepath.Dir(path), "plots")
+		cmd := exec.CommandContext(ctx, ilnpcheck, "plot", "-o", dir, "--flows", "2", s.MNCapture, s.CNCapture)
+		cmd.Stderr = os.Stderr
+		o, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("ilnpcheck plot: %w", err)
+		}
+		for _, l := range strings.Fields(string(o)) {
+			if strings.HasSuffix(l, ".png") {
+				plots = append(plots, l)
+			}
+		}
+		fmt.Fprintf(w, "%s\tLocator Updates\t%d sent, %d acked, %d retransmitted; procedure %.0f s at %d ms\t\t\t\t\t\t\t\t\n",
+			s.Proto, s.LUSent, s.LUAcked, s.LURetrans, s.ProcedureS, s.DelayMS)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("\n%d plots (PNG, with SVG beside them):\n", len(plots))
+	for _, p := range plots {
+		fmt.Println("  " + p)
+	}
+	return nil
+}
+
+// metricsJSON is the part of `ilnpcheck metrics --json` the report reads.
+type metricsJSON struct {
+	Captures []struct {
+		Flows []struct {
+			Proto         string  `json:"proto"`
+			SrcNID        string  `json:"src_nid"`
+			DstNID        string  `json:"dst_nid"`
+			Bytes         int64   `json:"bytes"`
+			ThroughputBps float64 `json:"throughput_bps"`
+			Paths         []struct {
+				SrcL64 string `json:"src_l64"`
+				DstL64 string `json:"dst_l64"`
+				Bytes  int64  `json:"bytes"`
+			} `json:"paths"`
+			UDP *struct {
+				MisorderingRatio float64 `json:"misordering_ratio"`
+				DuplicateRatio   float64 `json:"duplicate_ratio"`
+			} `json:"udp"`
+			TCP *struct {
+				SeqMisorderingRatio float64 `json:"seq_misordering_ratio"`
+				DuplicateRatio      float64 `json:"duplicate_ratio"`
+			} `json:"tcp"`
+		} `json:"flows"`
+	} `json:"captures"`
+}
+
+func runMetrics(ctx context.Context, ilnpcheck string, pcaps ...string) (metricsJSON, error) {
+	var m metricsJSON
+	cmd := exec.CommandContext(ctx, ilnpcheck, append([]string{"metrics", "--json"}, pcaps...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return m, fmt.Errorf("ilnpcheck metrics: %w", err)
+	}
+	if err := json.Unmarshal(out, &m); err != nil {
+		return m, fmt.Errorf("ilnpcheck metrics: %w", err)
+	}
+	if len(m.Captures) != len(pcaps) {
+		return m, errors.New("ilnpcheck metrics: a capture is missing from its report")
+	}
+	return m, nil
+}
+
+// rows are the table's lines of one run: each direction measured at its
+// receiver (MN->CN at CN, capture 1; CN->MN at MN, capture 0).
+func (s summary) rows(m metricsJSON) ([][]string, error) {
+	const cnNID = "0:0:0:c"
+	paper := map[string]string{
+		"udp": "loss, misordering < 1%; throughput within 0.4% of 10 Mbit/s",
+		"tcp": "misordering, duplicates negligible",
+	}[s.Proto]
+	var rows [][]string
+	for _, d := range []struct {
+		name    string
+		capture int
+		toCN    bool
+		rep     scenario.Report
+	}{{"MN->CN", 1, true, s.Up}, {"CN->MN", 0, false, s.Down}} {
+		var best int = -1
+		flows := m.Captures[d.capture].Flows
+		for i, f := range flows {
+			if f.Proto == s.Proto && (f.DstNID == cnNID) == d.toCN && (f.SrcNID == cnNID) != d.toCN &&
+				(best < 0 || f.Bytes > flows[best].Bytes) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return nil, fmt.Errorf("no %s flow %s in the captures", s.Proto, d.name)
+		}
+		f := flows[best]
+		shares := map[string]int64{}
+		for _, p := range f.Paths {
+			l := p.DstL64
+			if d.toCN {
+				l = p.SrcL64
+			}
+			shares[l] += p.Bytes
+		}
+		share := func(l64 string) string {
+			return fmt.Sprintf("%.1f%%", 100*float64(shares[l64])/float64(f.Bytes))
+		}
+		var loss, mis, dup string
+		switch {
+		case f.UDP != nil:
+			loss = fmt.Sprintf("%.3f%% (%d/%d)", 100*float64(d.rep.Lost)/float64(max(d.rep.Total, 1)), d.rep.Lost, d.rep.Total)
+			mis = fmt.Sprintf("%.3f%%", 100*f.UDP.MisorderingRatio)
+			dup = fmt.Sprintf("%.3f%%", 100*f.UDP.DuplicateRatio)
+		case f.TCP != nil:
+			loss = "-"
+			mis = fmt.Sprintf("%.3f%%", 100*f.TCP.SeqMisorderingRatio)
+			dup = fmt.Sprintf("%.3f%%", 100*f.TCP.DuplicateRatio)
+		}
+		mbps := f.ThroughputBps / 1e6
+		vs := "-"
+		if target, err := strconv.ParseFloat(strings.TrimSuffix(s.Rate, "M"), 64); err == nil && target > 0 {
+			vs = fmt.Sprintf("%+.1f%%", 100*(mbps/target-1))
+		}
+		rows = append(rows, []string{
+			fmt.Sprintf("%s %d ms", s.Proto, s.DelayMS), d.name,
+			fmt.Sprintf("%.2f", mbps), vs,
+			share("2001:2:aa:aa"), share("2001:2:bb:bb"), share("2001:2:cc:cc"),
+			loss, mis, dup, paper,
+		})
+	}
+	return rows, nil
+}
