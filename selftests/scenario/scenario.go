@@ -188,15 +188,18 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 			return res, fmt.Errorf("iperf2 client: %w\n%s", err, p.output())
 		}
 	}
-	time.Sleep(time.Second)
-	srvMN.interrupt(5 * time.Second)
-	srvCN.interrupt(5 * time.Second)
+	// A server reports once the connection or the flow has ended, after
+	// whatever was still queued has arrived.
+	for _, srv := range []*proc{srvMN, srvCN} {
+		srv.waitReport(20 * time.Second)
+		srv.interrupt(5 * time.Second)
+	}
 	res.Drops = drops(ctx, tb)
 	if res.Up, err = ParseReport(srvCN.output(), cfg.Proto == "udp"); err != nil {
-		return res, fmt.Errorf("MN->CN: %w", err)
+		return res, fmt.Errorf("MN->CN: %w; the client said:\n%s", err, up.output())
 	}
 	if res.Down, err = ParseReport(srvMN.output(), cfg.Proto == "udp"); err != nil {
-		return res, fmt.Errorf("CN->MN: %w", err)
+		return res, fmt.Errorf("CN->MN: %w; the client said:\n%s", err, down.output())
 	}
 	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: tb.MN.NSFd()})
 	if err != nil {
@@ -298,6 +301,17 @@ func startProc(h *testbed.Host, name string, args ...string) (*proc, error) {
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	return p, nil
+}
+
+// waitReport waits until an iperf2 server has printed a CSV report.
+func (p *proc) waitReport(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if _, err := ParseReport(p.output(), false); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // interrupt sends SIGINT and waits for the command to exit.

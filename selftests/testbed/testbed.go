@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -103,6 +105,13 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("testbed: Options.Dir is required")
 	}
+	// Receivers may ask for large socket buffers (iperf2 -w), so that a
+	// guest whose CPUs are emulated does not drop datagrams that the
+	// network delivered while the receiving thread waits for a CPU. The
+	// limit is global, not per namespace.
+	if err := raiseRmemMax(8 << 20); err != nil {
+		return nil, fmt.Errorf("testbed: %w", err)
+	}
 	tb := &Testbed{opts: opts, ruled: make(map[string]bool)}
 	defer func() {
 		if err != nil {
@@ -156,6 +165,19 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 		}
 	}
 	return tb, nil
+}
+
+const rmemMax = "/proc/sys/net/core/rmem_max"
+
+func raiseRmemMax(n int) error {
+	b, err := os.ReadFile(rmemMax)
+	if err != nil {
+		return err
+	}
+	if cur, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && cur >= n {
+		return nil
+	}
+	return os.WriteFile(rmemMax, []byte(strconv.Itoa(n)), 0o644)
 }
 
 func accessNet(name string) (AccessNet, error) {
