@@ -102,7 +102,7 @@ func newRunCmd() *cobra.Command {
 	f.DurationVar(&delay, "delay", 0, "round-trip delay added at CN (the paper: 0, 20ms, 200ms)")
 	f.StringSliceVar(&protos, "proto", []string{"udp", "tcp"}, "iperf2 protocols, one run each")
 	f.StringVar(&rate, "rate", "10M", "iperf2 rate of each direction")
-	f.DurationVar(&dwell, "dwell", 2*time.Second, "time on each set of networks before the next step")
+	f.DurationVar(&dwell, "dwell", 3*time.Second, "time on each set of networks before the next step")
 	return cmd
 }
 

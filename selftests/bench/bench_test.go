@@ -40,7 +40,9 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	if err := tb.CN.WaitListening(ctx, "tcp", 5001, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	ilnpctl := filepath.Join(os.Getenv("ILNP_ROOT"), "build", "bin", "ilnpctl")
 	if _, err := tb.MN.Run(ctx, ilnpctl, "peer", "add", testbed.CNAddr.String()); err != nil {
 		t.Fatal(err)

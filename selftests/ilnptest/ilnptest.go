@@ -191,6 +191,9 @@ func PeerByNID(peers []Peer, addr netip.Addr) (Peer, bool) {
 	return Peer{}, false
 }
 
+// IperfPort is iperf2's port.
+const IperfPort = 5001
+
 // StartIperfServers runs iperf2 TCP and UDP servers on a host until the
 // test ends.
 func StartIperfServers(t testing.TB, h *testbed.Host) {
@@ -204,7 +207,11 @@ func StartIperfServers(t testing.TB, h *testbed.Host) {
 		}
 		t.Cleanup(func() { cancel(); _ = srv.Wait() })
 	}
-	time.Sleep(300 * time.Millisecond)
+	for _, proto := range []string{"tcp", "udp"} {
+		if err := h.WaitListening(ctx, proto, IperfPort, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TCPResets counts the TCP segments of a capture and those with RST.

@@ -159,6 +159,14 @@ func start(t *testing.T, h *testbed.Host, name string, args ...string) *proc {
 	return p
 }
 
+// listening waits until an iperf2 server listens on the host.
+func listening(t *testing.T, h *testbed.Host, proto string) {
+	t.Helper()
+	if err := h.WaitListening(context.Background(), proto, ilnptest.IperfPort, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wait waits for the command to exit by itself.
 func (p *proc) wait(t *testing.T, limit time.Duration) error {
 	t.Helper()
@@ -345,7 +353,7 @@ func TestMoveUDP(t *testing.T) {
 			// A receive buffer large enough that a busy guest does not
 			// drop datagrams the network delivered.
 			srv := start(t, m.MN, "stdbuf", "-oL", "iperf", "-s", "-u", "-V", "-y", "C", "-w", "4M")
-			time.Sleep(300 * time.Millisecond)
+			listening(t, m.MN, "udp")
 			began := time.Now()
 			cli := start(t, m.CN, "iperf", "-c", m.MNAddr.String(), "-u", "-V", "-b", "10M",
 				"-t", strconv.Itoa(flowSeconds))
@@ -401,7 +409,8 @@ func TestMoveTCP(t *testing.T) {
 			}
 			srvMN := start(t, m.MN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
 			srvCN := start(t, m.CN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
-			time.Sleep(300 * time.Millisecond)
+			listening(t, m.MN, "tcp")
+			listening(t, m.CN, "tcp")
 			secs := strconv.Itoa(flowSeconds)
 			down := start(t, m.CN, "iperf", "-c", m.MNAddr.String(), "-V", "-b", "10M", "-t", secs)
 			up := start(t, m.MN, "iperf", "-c", testbed.CNAddr.String(), "-V", "-b", "10M", "-t", secs)
@@ -502,7 +511,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := start(t, m.CN, "stdbuf", "-oL", "iperf", "-s", "-V", "-y", "C")
-	time.Sleep(300 * time.Millisecond)
+	listening(t, m.CN, "tcp")
 	// Each step waits for a Router Advertisement, which radvd rate-limits
 	// to one per 3 s: the flow must outlast six of them.
 	const secs = 60

@@ -150,7 +150,11 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 		return res, err
 	}
 	defer srvCN.kill()
-	time.Sleep(300 * time.Millisecond)
+	for _, h := range []*testbed.Host{tb.MN, tb.CN} {
+		if err := h.WaitListening(ctx, cfg.Proto, 5001, 10*time.Second); err != nil {
+			return res, err
+		}
+	}
 
 	cfg.progress("starting iperf2 %s at %s bit/s in both directions", strings.ToUpper(cfg.Proto), cfg.Rate)
 	up, err := startProc(tb.MN, "iperf", append([]string{"-c", testbed.CNAddr.String()}, cliArgs...)...)

@@ -249,3 +249,26 @@ func (c *Capture) Stop() error {
 	}
 	return nil
 }
+
+// WaitListening waits until a socket of proto ("tcp" or "udp") listens
+// on port in the host's namespace: a server started in the background is
+// ready only then, and a guest whose CPUs are emulated can take a while.
+func (h *Host) WaitListening(ctx context.Context, proto string, port int, timeout time.Duration) error {
+	flag := map[string]string{"tcp": "-t", "udp": "-u"}[proto]
+	if flag == "" {
+		return fmt.Errorf("host %s: protocol %q, want tcp or udp", h.Name, proto)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		out, err := h.Run(ctx, "ss", "-H", "-l", "-n", flag, "sport", "=", ":"+strconv.Itoa(port))
+		if err == nil && strings.TrimSpace(out) != "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("host %s: nothing listens on %s port %d after %s", h.Name, proto, port, timeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

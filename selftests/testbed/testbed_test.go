@@ -76,7 +76,11 @@ func TestPlainIPv6(t *testing.T) {
 		}
 		t.Cleanup(func() { cancel(); _ = srv.Wait() })
 	}
-	time.Sleep(300 * time.Millisecond) // let the servers bind
+	for _, proto := range []string{"tcp", "udp"} {
+		if err := tb.CN.WaitListening(ctx, proto, 5001, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	for _, an := range AccessNets {
 		src := addrs[an.Name]
