@@ -183,3 +183,31 @@ func TestPlot(t *testing.T) {
 		}
 	}
 }
+
+// TestFragmented: a capture at the receiver of fragmented ILNP datagrams,
+// the nonce after the fragment header as the kernel sends them, is valid
+// and measured as one UDP flow.
+func TestFragmented(t *testing.T) {
+	var pkts []synth.Packet
+	for i := range 3 {
+		p := pkt(i, mn, cn, wire.Nonce32(1), synth.ChecksumILNP)
+		p.Payload = synth.Iperf2Payload(int32(i), 1470)
+		f, err := p.Fragments(1500, uint32(i+1), synth.NonceAfterFragment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, f...)
+	}
+	path := filepath.Join(t.TempDir(), "frag.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(path)
+	if code != 0 || !strings.Contains(stdout, "fragmented: 3 ILNP datagrams, 3 reassembled and checked") || !strings.Contains(stdout, "checksums: 3 verified") {
+		t.Errorf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd("metrics", path)
+	if code != 0 || !strings.Contains(stdout, "fragmented: 3 datagrams counted with their flows") || !strings.Contains(stdout, "udp d250:99ff:fed1:5a0c.40001 -> 0:0:0:c.5001") {
+		t.Errorf("metrics: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}

@@ -23,7 +23,10 @@ A flow is one direction of a TCP or UDP conversation identified by NIDs
 and ports (protocol, source NID, source port, destination NID,
 destination port), so it stays one flow whatever locators it travels on.
 Its packets are also counted per path: the pair of wire locators
-(source L64, destination L64).
+(source L64, destination L64). The fragments of a fragmented datagram
+count with the flow of their first fragment (which holds the ports):
+every fragment's octets towards the flow and its path, the datagram once
+towards the UDP and TCP figures.
 
 For each capture, flow and path:
   throughput   sum of IPv6 payload lengths (the Payload Length field)

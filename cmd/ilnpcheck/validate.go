@@ -14,8 +14,9 @@ import (
 const validateLong = `ilnpcheck reads packet captures (pcap or pcapng, as tcpdump, dumpcap
 and tshark write them, gzip-compressed or not) and checks that every ILNP
 packet in them is well formed. An ILNP packet is an IPv6 packet whose
-Destination Options header carries the Nonce option (type 139, RFC 6744).
-Other traffic is counted in the summary, not judged.
+Destination Options header carries the Nonce option (type 139, RFC 6744),
+or a fragment of a datagram whose first fragment carries it. Other
+traffic is counted in the summary, not judged.
 
 Link types: Ethernet (with 802.1Q tags), Linux cooked capture v1 and v2
 (SLL, SLL2: tcpdump -i any), raw IP and raw IPv6.
@@ -25,7 +26,11 @@ CHECKS
                      once, and the header is padded with Pad1/PadN (zero
                      content, runs of at most 7 octets)
   nonce-placement    the header with the nonce is the last extension
-                     header before the upper layer
+                     header before the upper layer; in a fragmented
+                     datagram it follows the fragment header (first
+                     fragment only), or, as older senders put it, it
+                     precedes the fragment header in every fragment and
+                     then holds the nonce alone
   nonce-changed      one nonce per direction of a session; a session is
                      the pair of NIDs (the low 64 bits of the addresses),
                      a direction is (source NID, destination NID)
@@ -36,7 +41,9 @@ CHECKS
                      pseudo-header sum) is counted as "left to offload",
                      not verified; --strict-offload makes it a violation
   checksum-icmpv6    ICMPv6 checksums over the addresses on the wire
-  malformed          headers of an ILNP packet decode, lengths agree
+  malformed          headers of an ILNP packet decode, lengths agree;
+                     the fragments of a datagram fit together (no
+                     overlap, RFC 5722)
   lu-malformed       Locator Updates (ICMPv6 type 156): Code 0 or 1,
                      Operation 1 (advertisement) or 2 (ack), reserved
                      fields zero, Num of Locs not 0 and matching the
@@ -47,6 +54,10 @@ CHECKS
   lu-ack-unsolicited round-trip time is reported (from the last
                      transmission of the LU to its ack)
 
+Fragmented datagrams are reassembled (at most 4096 at once, each for
+at most 60 s of capture time) and the checksum of the whole datagram is
+verified; the fragments after the first count with the session of their
+first fragment, or as unattributed when it is not in the capture.
 Frames cut by the snap length are counted and their checksums left
 unverified. Each file is checked on its own; frame numbers count from 1
 as in Wireshark, times are seconds since the file's first frame.

@@ -5,6 +5,7 @@
 package decode
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -51,9 +52,19 @@ type Packet struct {
 	// (RFC 8200 allows one before a Routing header too).
 	DestOpts      *wire.DestOpts
 	OuterDestOpts *wire.DestOpts
-	// Fragment is set when the packet is an IPv6 fragment; its upper
-	// layer is then not decoded.
+	// Fragment is set when the packet is an IPv6 fragment (not an atomic
+	// one, RFC 6946). FragHdr is the Fragment header of any packet that
+	// has one, atomic fragments included; FragData is the fragment data
+	// (what follows the Fragment header) as captured and FragLen its
+	// length according to the IPv6 header. A first fragment (offset 0) is
+	// decoded on, so that its extension headers and transport header are
+	// available; Upper and UpperLen then cover only what it carries of the
+	// upper layer. The data of a later fragment is not decoded (Upper is
+	// FragData). Reassembler puts the fragments of a datagram together.
 	Fragment bool
+	FragHdr  *FragmentHeader
+	FragData []byte
+	FragLen  int
 
 	// Proto is the protocol after the extension headers that were
 	// decoded; TCP, UDP or ICMPv6 is set when that header decoded.
@@ -93,6 +104,19 @@ func (p *Packet) NonceHeader() *wire.DestOpts {
 	return nil
 }
 
+// FirstFragment reports whether the packet is the first fragment (offset
+// 0) of a fragmented datagram.
+func (p *Packet) FirstFragment() bool { return p.Fragment && p.FragHdr.Offset == 0 }
+
+// NonceBeforeFragment reports whether the Nonce option is in a
+// Destination Options header that the Fragment header follows, so that
+// every fragment carries it (the placement of older senders; RFC 8200
+// puts options for the final destination after the Fragment header).
+func (p *Packet) NonceBeforeFragment() bool {
+	d := p.NonceHeader()
+	return d != nil && d.NextHeader == layers.IPProtocolIPv6Fragment && p.FragHdr != nil
+}
+
 // Truncated reports whether less of the upper layer was captured than the
 // IPv6 header says there is.
 func (p *Packet) Truncated() bool { return len(p.Upper) < p.UpperLen }
@@ -111,7 +135,7 @@ type Decoder struct {
 	sll2  LinuxSLL2
 	ip6   layers.IPv6
 	ext   layers.IPv6ExtensionSkipper
-	frag  fragment
+	frag  FragmentHeader
 	dst   destChain
 	tcp   layers.TCP
 	udp   layers.UDP
@@ -239,6 +263,7 @@ func (d *Decoder) fillIPv6(p *Packet, after []gopacket.LayerType) {
 		hbh = ip.HopByHop.ActualLength
 	}
 	rest := ip.Payload
+	var fragRest []byte // what follows the Fragment header
 	dests := 0
 	for _, t := range after {
 		switch t {
@@ -251,8 +276,10 @@ func (d *Decoder) fillIPv6(p *Packet, after []gopacket.LayerType) {
 			p.DestOpts = h
 			p.Proto, rest = h.NextHeader, h.Payload
 		case layers.LayerTypeIPv6Fragment:
-			p.Fragment = d.frag.fragmented()
+			p.FragHdr = &d.frag
+			p.Fragment = d.frag.Fragmented()
 			p.Proto, rest = d.frag.NextHeader, d.frag.Payload
+			fragRest = rest
 		case layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6HopByHop:
 			p.Proto, rest = d.ext.NextHeader, d.ext.Payload
 		case layers.LayerTypeTCP:
@@ -277,7 +304,12 @@ func (d *Decoder) fillIPv6(p *Packet, after []gopacket.LayerType) {
 		rest = rest[:p.UpperLen]
 	}
 	p.Upper = rest
-	if p.IsLU() && len(rest) >= 4 {
+	if p.FragHdr != nil {
+		p.FragLen = max(total-hbh-(len(ip.Payload)-len(fragRest)), 0)
+		p.FragData = fragRest[:min(len(fragRest), p.FragLen)]
+	}
+	// The body of a fragmented LU is not all here.
+	if p.IsLU() && !p.Fragment && len(rest) >= 4 {
 		if p.LUErr = d.lu.DecodeFromBytes(rest[4:], gopacket.NilDecodeFeedback); p.LUErr == nil {
 			p.LU = &d.lu
 		}
@@ -305,27 +337,45 @@ func (c *destChain) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) err
 	return c.cur.DecodeFromBytes(data, df)
 }
 
-// fragment decodes the IPv6 Fragment header and stops decoding unless the
-// packet is an atomic fragment (offset 0, no more fragments).
-type fragment struct {
+// FragmentHeader is the IPv6 Fragment header (RFC 8200 section 4.5). As
+// a DecodingLayer it lets decoding go on into the fragmentable part of a
+// first fragment (offset 0), whose extension headers and transport header
+// are whole (RFC 7112), and stops at the data of a later one.
+type FragmentHeader struct {
 	layers.BaseLayer
 	NextHeader layers.IPProtocol
-	Offset     uint16
-	More       bool
+	// Offset is the Fragment Offset field, in 8-octet units; OffsetBytes
+	// gives it in octets.
+	Offset uint16
+	More   bool // the M flag: more fragments follow
+	ID     uint32
 }
 
-func (f *fragment) CanDecode() gopacket.LayerClass { return layers.LayerTypeIPv6Fragment }
+// CanDecode returns layers.LayerTypeIPv6Fragment.
+func (f *FragmentHeader) CanDecode() gopacket.LayerClass { return layers.LayerTypeIPv6Fragment }
 
-func (f *fragment) fragmented() bool { return f.Offset != 0 || f.More }
+// LayerType returns layers.LayerTypeIPv6Fragment.
+func (f *FragmentHeader) LayerType() gopacket.LayerType { return layers.LayerTypeIPv6Fragment }
 
-func (f *fragment) NextLayerType() gopacket.LayerType {
-	if f.fragmented() {
+// Fragmented reports whether the packet is a fragment of a larger
+// datagram, not an atomic fragment (offset 0, no more fragments).
+func (f *FragmentHeader) Fragmented() bool { return f.Offset != 0 || f.More }
+
+// OffsetBytes returns the offset of the fragment data in the fragmentable
+// part of the datagram, in octets.
+func (f *FragmentHeader) OffsetBytes() int { return int(f.Offset) * 8 }
+
+// NextLayerType returns the layer of the next header for a first or
+// atomic fragment, and gopacket.LayerTypeFragment for a later one.
+func (f *FragmentHeader) NextLayerType() gopacket.LayerType {
+	if f.Offset != 0 {
 		return gopacket.LayerTypeFragment
 	}
 	return f.NextHeader.LayerType()
 }
 
-func (f *fragment) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+// DecodeFromBytes decodes the 8-octet header.
+func (f *FragmentHeader) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 8 {
 		df.SetTruncated()
 		return fmt.Errorf("IPv6 fragment header: %d octets, need 8", len(data))
@@ -333,8 +383,21 @@ func (f *fragment) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 	f.NextHeader = layers.IPProtocol(data[0])
 	f.Offset = uint16(data[2])<<5 | uint16(data[3])>>3
 	f.More = data[3]&1 != 0
+	f.ID = binary.BigEndian.Uint32(data[4:8])
 	f.Contents, f.Payload = data[:8], data[8:]
 	return nil
+}
+
+// IsExtensionHeader reports whether an IPv6 next header value is an
+// extension header (RFC 8200 section 4, and AH) rather than an upper
+// layer.
+func IsExtensionHeader(p layers.IPProtocol) bool {
+	switch p {
+	case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Fragment,
+		layers.IPProtocolIPv6Destination, layers.IPProtocolAH:
+		return true
+	}
+	return false
 }
 
 // ProtoName names an upper-layer protocol for reports: "tcp", "udp",

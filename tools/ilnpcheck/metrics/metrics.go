@@ -10,6 +10,10 @@
 // destination NID, destination port). Its packets travel on wire locator
 // pairs (source L64, destination L64), the paths.
 //
+// A fragmented datagram counts with the flow of its first fragment, which
+// holds the transport header: every fragment's octets count towards the
+// flow and its path, the datagram once towards the UDP and TCP figures.
+//
 // Every ratio is defined in docs/ilnpcheck.md and next to the field that
 // holds it.
 package metrics
@@ -19,6 +23,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
@@ -51,6 +56,9 @@ type Options struct {
 	Interval time.Duration
 	// Series keeps every packet's time and sequence number for plots.
 	Series bool
+	// Reassembly bounds the tracking of fragmented datagrams (zero: the
+	// defaults, 4096 datagrams, 60 s, 64 MiB).
+	Reassembly decode.ReassemblyOptions
 }
 
 // Analyzer measures the flows of one capture, fed in order.
@@ -62,6 +70,10 @@ type Analyzer struct {
 	flows map[FlowKey]*flowState
 	order []*flowState
 	lus   []LUEvent
+
+	frags        *decode.Reassembler
+	fragmented   int // datagrams whose first fragment made a flow
+	unattributed int // fragments whose first fragment was not seen
 }
 
 // NewAnalyzer returns an Analyzer.
@@ -69,7 +81,7 @@ func NewAnalyzer(opts Options) *Analyzer {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	return &Analyzer{opts: opts, flows: make(map[FlowKey]*flowState)}
+	return &Analyzer{opts: opts, flows: make(map[FlowKey]*flowState), frags: decode.NewReassembler(opts.Reassembly)}
 }
 
 // counter accumulates packets and IPv6 payload octets.
@@ -80,6 +92,7 @@ type counter struct {
 	buckets     []int64 // octets per interval since the capture's first frame
 }
 
+// add counts a packet of n octets at t, in capture order.
 func (c *counter) add(t time.Time, bucket int, n int64) {
 	if c.packets == 0 {
 		c.first = t
@@ -93,6 +106,22 @@ func (c *counter) add(t time.Time, bucket int, n int64) {
 	c.buckets[bucket] += n
 }
 
+// addUnordered counts a packet that may come out of capture order: a
+// fragment that arrived before its first fragment, counted when that one
+// arrives.
+func (c *counter) addUnordered(t time.Time, bucket int, n int64) {
+	first, last := c.first, c.last
+	c.add(t, bucket, n)
+	if c.packets > 1 {
+		if first.Before(t) {
+			c.first = first
+		}
+		if last.After(t) {
+			c.last = last
+		}
+	}
+}
+
 type pathState struct {
 	key PathKey
 	counter
@@ -100,6 +129,7 @@ type pathState struct {
 
 type flowState struct {
 	key      FlowKey
+	index    int // in Analyzer.order
 	all      counter
 	paths    []*pathState // few: a linear search beats a map
 	hopSum   int64
@@ -121,6 +151,10 @@ func (a *Analyzer) Add(p *decode.Packet) {
 	if p.Kind != decode.KindIPv6 {
 		return
 	}
+	if p.Fragment {
+		a.addFragment(p)
+		return
+	}
 	src, dst := p.SrcILV(), p.DstILV()
 	if p.LU != nil {
 		a.lus = append(a.lus, LUEvent{
@@ -129,20 +163,19 @@ func (a *Analyzer) Add(p *decode.Packet) {
 		})
 		return
 	}
-	key := FlowKey{Proto: p.Proto, SrcNID: src.NID, DstNID: dst.NID}
+	var sport, dport uint16
 	switch {
 	case p.TCP != nil:
-		key.SrcPort, key.DstPort = uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)
+		sport, dport = uint16(p.TCP.SrcPort), uint16(p.TCP.DstPort)
 	case p.UDP != nil:
-		key.SrcPort, key.DstPort = uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)
+		sport, dport = uint16(p.UDP.SrcPort), uint16(p.UDP.DstPort)
 	default:
 		return
 	}
+	key := FlowKey{Proto: p.Proto, SrcNID: src.NID, SrcPort: sport, DstNID: dst.NID, DstPort: dport}
 	f := a.flows[key]
 	if f == nil {
-		f = &flowState{key: key}
-		a.flows[key] = f
-		a.order = append(a.order, f)
+		f = a.flow(key)
 	}
 	bucket := int(t.Sub(a.first) / a.opts.Interval)
 	n := int64(p.IPv6.Length)
@@ -157,7 +190,7 @@ func (a *Analyzer) Add(p *decode.Packet) {
 		if f.tcp == nil {
 			f.tcp = &tcpState{}
 		}
-		seq, keep = f.tcp.add(p)
+		seq, keep = f.tcp.add(p.TCP, p.UpperLen)
 	} else {
 		if f.udp == nil {
 			f.udp = &udpState{}
@@ -166,6 +199,96 @@ func (a *Analyzer) Add(p *decode.Packet) {
 	}
 	if keep && a.opts.Series {
 		f.series = append(f.series, Point{Offset: t.Sub(a.first).Seconds(), Seq: seq, Path: path})
+	}
+}
+
+func (a *Analyzer) flow(key FlowKey) *flowState {
+	f := a.flows[key]
+	if f == nil {
+		f = &flowState{key: key, index: len(a.order)}
+		a.flows[key] = f
+		a.order = append(a.order, f)
+	}
+	return f
+}
+
+func (a *Analyzer) addTCP(f *flowState, t time.Time, path int, tcp *layers.TCP, upperLen int) {
+	if f.tcp == nil {
+		f.tcp = &tcpState{}
+	}
+	if seq, keep := f.tcp.add(tcp, upperLen); keep && a.opts.Series {
+		f.series = append(f.series, Point{Offset: t.Sub(a.first).Seconds(), Seq: seq, Path: path})
+	}
+}
+
+func (a *Analyzer) addUDP(f *flowState, t time.Time, path int, payload []byte) {
+	if f.udp == nil {
+		f.udp = &udpState{}
+	}
+	if seq, keep := f.udp.add(payload); keep && a.opts.Series {
+		f.series = append(f.series, Point{Offset: t.Sub(a.first).Seconds(), Seq: seq, Path: path})
+	}
+}
+
+// addFragment counts a fragment with the flow of its datagram: at once
+// when the first fragment has arrived, else when it arrives. The first
+// fragment carries the transport header: a UDP datagram's iperf2 number
+// is taken from it; a TCP segment, whose length only the whole datagram
+// tells, counts in the TCP figures when the datagram is complete.
+func (a *Analyzer) addFragment(p *decode.Packet) {
+	d := a.frags.Add(p)
+	switch {
+	case p.FirstFragment() && d.First == len(d.Fragments)-1:
+		if p.TCP == nil && p.UDP == nil {
+			break
+		}
+		f := a.flow(FlowKey{Proto: d.Proto, SrcNID: wire.ILVFrom16(d.Src).NID, SrcPort: d.SrcPort, DstNID: wire.ILVFrom16(d.Dst).NID, DstPort: d.DstPort})
+		d.Tag = f.index + 1
+		a.fragmented++
+		for _, fr := range d.Fragments {
+			a.countFragment(f, d, fr)
+		}
+		if p.UDP != nil {
+			path := f.path(datagramPath(d))
+			a.addUDP(f, p.Frame.Timestamp, path, p.UDP.Payload)
+		}
+	case d.Tag > 0:
+		a.countFragment(a.order[d.Tag-1], d, d.Fragments[len(d.Fragments)-1])
+	}
+	for _, fd := range a.frags.Finished() {
+		a.datagramDone(fd)
+	}
+}
+
+func datagramPath(d *decode.Datagram) PathKey {
+	return PathKey{wire.ILVFrom16(d.Src).L64, wire.ILVFrom16(d.Dst).L64}
+}
+
+// countFragment counts fragment fr of datagram d with flow f and its
+// path.
+func (a *Analyzer) countFragment(f *flowState, d *decode.Datagram, fr decode.FragmentRef) {
+	bucket := int(fr.Time.Sub(a.first) / a.opts.Interval)
+	n := int64(fr.Length)
+	f.all.addUnordered(fr.Time, bucket, n)
+	f.hopSum += int64(fr.HopLimit)
+	f.paths[f.path(datagramPath(d))].addUnordered(fr.Time, bucket, n)
+}
+
+// datagramDone counts the fragments of a datagram whose first fragment
+// never came as unattributed, and a complete TCP segment in the TCP
+// figures.
+func (a *Analyzer) datagramDone(d *decode.Datagram) {
+	switch {
+	case d.First < 0:
+		a.unattributed += len(d.Fragments)
+	case d.Tag > 0 && d.Proto == layers.IPProtocolTCP:
+		var tcp layers.TCP
+		up := d.Upper()
+		if up == nil || tcp.DecodeFromBytes(up, gopacket.NilDecodeFeedback) != nil {
+			return
+		}
+		f := a.order[d.Tag-1]
+		a.addTCP(f, d.Fragments[d.First].Time, f.path(datagramPath(d)), &tcp, len(up))
 	}
 }
 
@@ -254,11 +377,11 @@ type tcpState struct {
 	highAck     int64
 }
 
-func (s *tcpState) add(p *decode.Packet) (int64, bool) {
-	t := p.TCP
+// add follows segment t, whose TCP header and data are upperLen octets.
+func (s *tcpState) add(t *layers.TCP, upperLen int) (int64, bool) {
 	s.segments++
 	hlen := int(t.DataOffset) * 4
-	dlen := p.UpperLen - hlen
+	dlen := upperLen - hlen
 	if dlen < 0 {
 		dlen = 0
 	}

@@ -271,3 +271,108 @@ func equal(a, b []int64) bool {
 	}
 	return true
 }
+
+// TestFragments: a UDP flow whose large datagrams are fragmented (the
+// nonce after the fragment header, one datagram with it before, one
+// whose fragments arrive in reverse order) on path aa, small ones whole
+// on path bb, a fragment whose first fragment is missing, and a TCP
+// segment in fragments. Every fragment's octets count towards the flow
+// and its path, each datagram once towards the iperf2 figures.
+func TestFragments(t *testing.T) {
+	mn := wire.ILV{L64: aa, NID: mnNID}
+	mnB := wire.ILV{L64: bb, NID: mnNID}
+	cn := wire.ILV{L64: dd, NID: cnNID}
+	frags := func(p synth.Packet, id uint32, pl synth.Placement) []synth.Packet {
+		t.Helper()
+		f, err := p.Fragments(1280, id, pl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range f {
+			f[i].Time = p.Time.Add(time.Duration(i) * 100 * time.Microsecond)
+		}
+		return f
+	}
+	var pkts []synth.Packet
+	for i := range 10 {
+		p := synth.Packet{Time: at(float64(10 * i)), Src: mn, Dst: cn, Nonce: wire.Nonce32(1),
+			UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(int32(i), 2000)}
+		switch {
+		case i >= 6: // whole, on bb
+			p.Src, p.Payload = mnB, synth.Iperf2Payload(int32(i), 500)
+			pkts = append(pkts, p)
+		case i == 5:
+			pkts = append(pkts, frags(p, uint32(i), synth.NonceBeforeFragment)...)
+		case i == 3:
+			f := frags(p, uint32(i), synth.NonceAfterFragment)
+			f[0].Time, f[1].Time = f[1].Time, f[0].Time
+			pkts = append(pkts, f[1], f[0])
+		default:
+			pkts = append(pkts, frags(p, uint32(i), synth.NonceAfterFragment)...)
+		}
+	}
+	lone := synth.Packet{Time: at(95), Src: mn, Dst: cn, Nonce: wire.Nonce32(1),
+		UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(99, 2000)}
+	pkts = append(pkts, frags(lone, 99, synth.NonceAfterFragment)[1])
+	seg := synth.Packet{Time: at(100), Src: mn, Dst: cn, Nonce: wire.Nonce32(2),
+		TCP: &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: 1000, ACK: true, Window: 100}, Payload: make([]byte, 2000)}
+	pkts = append(pkts, frags(seg, 100, synth.NonceAfterFragment)...)
+
+	path := filepath.Join(t.TempDir(), "frag.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	c, err := metrics.AnalyzeFile(path, metrics.Options{Series: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Flows) != 2 {
+		t.Fatalf("flows %+v", c.Flows)
+	}
+	// A 2016-octet fragmentable part (nonce 8, UDP 8, data 2000) in 1232
+	// and 784 octets, each behind a fragment header: 1240 + 792. With the
+	// nonce in front of the fragment header: 2008 in 1224 and 784, each
+	// behind both headers: 1240 + 800.
+	const (
+		after  = 1240 + 792
+		before = 1240 + 800
+		whole  = 8 + 8 + 500
+	)
+	u := c.Flows[0]
+	aaBytes, bbBytes := int64(5*after+before), int64(4*whole)
+	if u.Packets != 16 || u.Bytes != aaBytes+bbBytes {
+		t.Errorf("UDP flow: %d packets, %d octets; want 16, %d", u.Packets, u.Bytes, aaBytes+bbBytes)
+	}
+	if len(u.Paths) != 2 || u.Paths[0].Src != aa || u.Paths[0].Packets != 12 || u.Paths[0].Bytes != aaBytes ||
+		u.Paths[1].Src != bb || u.Paths[1].Packets != 4 || u.Paths[1].Bytes != bbBytes {
+		t.Fatalf("paths %+v", u.Paths)
+	}
+	if !near(u.Paths[0].Share, float64(aaBytes)/float64(aaBytes+bbBytes)) || !near(u.Paths[1].Share, float64(bbBytes)/float64(aaBytes+bbBytes)) {
+		t.Errorf("shares %v %v", u.Paths[0].Share, u.Paths[1].Share)
+	}
+	if s := u.UDP; s.Datagrams != 10 || s.Distinct != 10 || s.Duplicates != 0 || s.Misordered != 0 || s.GapLost != 0 || s.SeqMax != 9 {
+		t.Errorf("UDP stats %+v", *s)
+	}
+	if len(u.Series) != 10 {
+		t.Errorf("series has %d points, want one per datagram", len(u.Series))
+	}
+	// The first of datagram 3's fragments came second; the flow and the
+	// path start at the first packet all the same.
+	if !u.First.Equal(at(0)) || !u.Paths[0].Last.Equal(at(50.1)) {
+		t.Errorf("first %v, path aa last %v", u.First, u.Paths[0].Last)
+	}
+	tc := c.Flows[1]
+	if tc.TCP == nil || tc.TCP.Segments != 1 || tc.TCP.DataSegments != 1 || tc.TCP.DataBytes != 2000 || tc.Packets != 2 {
+		t.Errorf("TCP flow %+v: %+v", tc, tc.TCP)
+	}
+	if c.FragmentedDatagrams != 7 || c.UnattributedFragments != 1 {
+		t.Errorf("fragmented %d, unattributed %d; want 7, 1", c.FragmentedDatagrams, c.UnattributedFragments)
+	}
+	var text bytes.Buffer
+	if err := (&metrics.Result{Captures: []*metrics.Capture{c}}).WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "fragmented: 7 datagrams counted with their flows; 1 fragments without their first fragment, in no flow"; !strings.Contains(text.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
+}

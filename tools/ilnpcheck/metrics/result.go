@@ -28,8 +28,14 @@ type Capture struct {
 	Last     time.Time `json:"last"`
 	Flows    []*Flow   `json:"flows"` // in order of first packet
 	LUEvents []LUEvent `json:"lu_events"`
-	Error    string    `json:"error,omitempty"`
-	Interval float64   `json:"interval"` // bucket width, seconds
+	// FragmentedDatagrams counts the fragmented TCP and UDP datagrams
+	// whose first fragment is in the capture (their fragments count with
+	// its flow); UnattributedFragments the fragments whose first fragment
+	// is not, which count in no flow.
+	FragmentedDatagrams   int     `json:"fragmented_datagrams"`
+	UnattributedFragments int     `json:"unattributed_fragments"`
+	Error                 string  `json:"error,omitempty"`
+	Interval              float64 `json:"interval"` // bucket width, seconds
 }
 
 // Flow holds the measurements of one flow in one capture. Throughput is
@@ -162,9 +168,15 @@ type LUEvent struct {
 	Locators  []wire.L64 `json:"locators"`
 }
 
-// Finish returns the measurements.
+// Finish ends the tracking of fragmented datagrams and returns the
+// measurements.
 func (a *Analyzer) Finish() *Capture {
-	c := &Capture{Frames: a.n, First: a.first, Last: a.last, LUEvents: a.lus, Interval: a.opts.Interval.Seconds()}
+	a.frags.Flush()
+	for _, d := range a.frags.Finished() {
+		a.datagramDone(d)
+	}
+	c := &Capture{Frames: a.n, First: a.first, Last: a.last, LUEvents: a.lus, Interval: a.opts.Interval.Seconds(),
+		FragmentedDatagrams: a.fragmented, UnattributedFragments: a.unattributed}
 	if c.LUEvents == nil {
 		c.LUEvents = []LUEvent{}
 	}

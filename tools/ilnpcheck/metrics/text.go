@@ -22,6 +22,13 @@ func (r *Result) WriteText(w io.Writer) error {
 		if c.Error != "" {
 			fmt.Fprintf(ew, "  UNREADABLE after frame %d: %s\n", c.Frames, c.Error)
 		}
+		if c.FragmentedDatagrams > 0 || c.UnattributedFragments > 0 {
+			fmt.Fprintf(ew, "  fragmented: %d datagrams counted with their flows", c.FragmentedDatagrams)
+			if c.UnattributedFragments > 0 {
+				fmt.Fprintf(ew, "; %d fragments without their first fragment, in no flow", c.UnattributedFragments)
+			}
+			fmt.Fprintln(ew)
+		}
 		if len(c.Flows) > 0 {
 			tw := table(ew)
 			fmt.Fprintln(tw, "  FLOW\tPATH\tPACKETS\tOCTETS\tSECONDS\tMBIT/S\tSHARE\tGAP-LOSS\tMISORDER\tDUP\tACK-MISORDER\tDUP-ACK\t")

@@ -15,7 +15,19 @@ import (
 // second one, an iperf2 UDP flow (1470 octets) from the CN, and an LU
 // handshake every 100000 packets. About 100 µs apart. It returns the
 // number of ILNP packets written (all of them).
-func WriteMixed(w *Writer, n int) (int, error) {
+func WriteMixed(w *Writer, n int) (int, error) { return WriteMixedOptions(w, n, MixedOptions{}) }
+
+// MixedOptions vary WriteMixedOptions.
+type MixedOptions struct {
+	// FragmentMTU, when not 0, fragments the UDP datagrams that do not
+	// fit it, with the nonce where Placement says; each fragment counts
+	// as a packet.
+	FragmentMTU int
+	Placement   Placement
+}
+
+// WriteMixedOptions is WriteMixed with options.
+func WriteMixedOptions(w *Writer, n int, o MixedOptions) (int, error) {
 	var (
 		start = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 		l64   = []wire.L64{0x2001_0002_00aa_00aa, 0x2001_0002_00bb_00bb}
@@ -26,8 +38,10 @@ func WriteMixed(w *Writer, n int) (int, error) {
 		data  = make([]byte, 1448)
 		seq   uint32
 		udpN  int32
+		fragN uint32
+		out   int
 	)
-	for i := range n {
+	for i := 0; out < n; i++ {
 		mn := wire.ILV{L64: l64[i%2], NID: mnNID}
 		p := Packet{Time: start.Add(time.Duration(i) * 100 * time.Microsecond)}
 		switch {
@@ -51,10 +65,23 @@ func WriteMixed(w *Writer, n int) (int, error) {
 		}
 		b, err := p.Bytes()
 		if err != nil {
-			return i, fmt.Errorf("packet %d: %w", i+1, err)
+			return out, fmt.Errorf("packet %d: %w", out+1, err)
 		}
-		if err := w.WritePacket(p.Time, b, false); err != nil {
-			return i, err
+		frags := [][]byte{b}
+		if o.FragmentMTU > 0 && len(b) > o.FragmentMTU {
+			fragN++
+			if frags, err = Fragment(b, o.FragmentMTU, fragN, o.Placement); err != nil {
+				return out, fmt.Errorf("packet %d: %w", out+1, err)
+			}
+		}
+		for _, f := range frags {
+			if out == n {
+				break
+			}
+			if err := w.WritePacket(p.Time, f, false); err != nil {
+				return out, err
+			}
+			out++
 		}
 	}
 	return n, w.Flush()

@@ -4,15 +4,22 @@
 // handshake.
 //
 // An ILNP packet is one whose Destination Options header carries a Nonce
-// option (type 139). A session is the unordered pair of NIDs of its two
-// ends; a direction is (source NID, destination NID). Other traffic is
-// counted, not judged.
+// option (type 139), or a fragment of a datagram whose first fragment
+// does. A session is the unordered pair of NIDs of its two ends; a
+// direction is (source NID, destination NID). Other traffic is counted,
+// not judged.
+//
+// Fragments are put together with a decode.Reassembler: the fragments
+// after the first are counted with the datagram (and so the session) of
+// their first fragment, and the transport checksum of a datagram is
+// verified once it is whole.
 package validate
 
 import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -29,6 +36,9 @@ type Options struct {
 	// pseudo-header seed Linux writes with CHECKSUM_PARTIAL) as
 	// violations instead of as unverifiable.
 	StrictOffload bool
+	// Reassembly bounds the reassembly of fragmented datagrams (zero:
+	// the defaults, 4096 datagrams, 60 s, 64 MiB).
+	Reassembly decode.ReassemblyOptions
 }
 
 type dirKey struct{ src, dst wire.NID }
@@ -60,9 +70,16 @@ type Checker struct {
 
 	dirs     map[dirKey]*direction
 	dirOrder []dirKey
+	lastKey  dirKey // the direction of the last packet, to skip the map
+	lastDir  *direction
 	pending  map[dirKey][]*luTxn
 	answered map[dirKey]*luTxn
 	lus      []LUEvent
+
+	frags *decode.Reassembler
+	// unsorted: packet records were added out of frame order (fragments
+	// that came before their first fragment).
+	unsorted bool
 }
 
 // NewChecker returns a Checker.
@@ -73,14 +90,19 @@ func NewChecker(opts Options) *Checker {
 		pending:  make(map[dirKey][]*luTxn),
 		answered: make(map[dirKey]*luTxn),
 		report:   Report{Other: OtherSummary{IPv6: make(map[string]int)}},
+		frags:    decode.NewReassembler(opts.Reassembly),
 	}
 }
 
 func (c *Checker) violate(p *decode.Packet, kind Kind, format string, args ...any) {
+	c.violateAt(p.Frame.Number, p.Frame.Timestamp, kind, format, args...)
+}
+
+func (c *Checker) violateAt(frame int, t time.Time, kind Kind, format string, args ...any) {
 	c.report.Violations = append(c.report.Violations, Violation{
-		Frame:   p.Frame.Number,
-		Time:    p.Frame.Timestamp,
-		Offset:  c.offset(p.Frame.Timestamp),
+		Frame:   frame,
+		Time:    t,
+		Offset:  c.offset(t),
 		Kind:    kind,
 		Message: fmt.Sprintf(format, args...),
 	})
@@ -108,6 +130,10 @@ func (c *Checker) Add(p *decode.Packet) {
 		r.Other.Malformed++
 		return
 	}
+	if p.Fragment {
+		c.addFragment(p)
+		return
+	}
 	if !p.ILNP() {
 		c.addOther(p)
 		return
@@ -128,7 +154,100 @@ func (c *Checker) addOther(p *decode.Packet) {
 	}
 }
 
-func (c *Checker) addILNP(p *decode.Packet) {
+// addFragment files a fragment with its datagram. A fragment that
+// carries a nonce (the first, or any with the nonce before the Fragment
+// header) is checked as an ILNP packet; the others count with the
+// datagram of their first fragment once it has arrived, or as
+// unattributed when it does not.
+func (c *Checker) addFragment(p *decode.Packet) {
+	d := c.frags.Add(p)
+	newFirst := p.FirstFragment() && d.First == len(d.Fragments)-1
+	switch {
+	case p.ILNP():
+		if rec := c.addILNP(p); newFirst {
+			d.Tag = rec
+		}
+	case p.FirstFragment():
+		c.addOther(p)
+	}
+	switch {
+	case newFirst: // the fragments that came before it
+		for _, f := range d.Fragments[:d.First] {
+			if !f.Nonce {
+				c.addAttributed(d, f)
+			}
+		}
+	case !p.ILNP() && !p.FirstFragment() && d.First >= 0:
+		c.addAttributed(d, d.Fragments[len(d.Fragments)-1])
+	}
+	for _, fd := range c.frags.Finished() {
+		c.datagramDone(fd)
+	}
+}
+
+// addAttributed counts a fragment without a nonce of its own with the
+// datagram of its first fragment.
+func (c *Checker) addAttributed(d *decode.Datagram, f decode.FragmentRef) {
+	r := &c.report
+	if !d.ILNP {
+		r.Other.IPv6[decode.ProtoName(d.Proto)]++
+		return
+	}
+	r.ILNP.Packets++
+	r.ILNP.Fragments++
+	c.countProto(d.Proto)
+	src, dst := wire.ILVFrom16(d.Src), wire.ILVFrom16(d.Dst)
+	dir := c.direction(dirKey{src.NID, dst.NID}, f.Frame, src.L64, dst.L64)
+	dir.firstFrame = min(dir.firstFrame, f.Frame) // it may precede its first fragment
+	if c.opts.Packets {
+		r.Packets = append(r.Packets, PacketRecord{Frame: f.Frame, Time: f.Time, Src: wire.ILVFrom16(d.Src), Dst: wire.ILVFrom16(d.Dst),
+			Proto: decode.ProtoName(d.Proto), Checksum: ChecksumNotChecked})
+		c.unsorted = true
+	}
+}
+
+// datagramDone verifies a fragmented ILNP datagram that left reassembly,
+// or counts the fragments of one whose first fragment never came.
+func (c *Checker) datagramDone(d *decode.Datagram) {
+	r := &c.report
+	fs := &r.Fragmentation
+	if d.First < 0 {
+		fs.Unattributed += len(d.Fragments)
+		return
+	}
+	if !d.ILNP {
+		return
+	}
+	fs.Datagrams++
+	first := d.Fragments[d.First]
+	if d.Problem != "" {
+		c.violateAt(first.Frame, first.Time, KindMalformed, "fragmented datagram: %s", d.Problem)
+	}
+	v := ChecksumIncomplete
+	switch {
+	case d.Reason != decode.DatagramComplete:
+		fs.Incomplete++
+		if d.Reason == decode.DatagramEvicted {
+			fs.Evicted++
+		}
+	case d.Problem != "" || d.Upper() == nil && !d.Truncated:
+		v = ChecksumNotChecked
+	case d.Truncated:
+		r.Checksums.Truncated++
+		v = ChecksumTruncated
+	default:
+		fs.Reassembled++
+		s := segment{src: d.Src, dst: d.Dst, proto: d.Proto, data: d.Upper()}
+		v = c.checkSegment(&s, nil, d)
+	}
+	if d.Tag > 0 {
+		r.Packets[d.Tag-1].Checksum = v
+	}
+}
+
+// addILNP checks a packet with a nonce and returns the index + 1 of its
+// packet record (0 without Options.Packets).
+func (c *Checker) addILNP(p *decode.Packet) int {
 	r := &c.report
 	d := p.NonceHeader()
 	r.ILNP.Packets++
@@ -144,16 +263,26 @@ func (c *Checker) addILNP(p *decode.Packet) {
 	switch {
 	case d != p.DestOpts:
 		c.violate(p, KindNoncePlacement, "the nonce is in a destination options header before %v, not in the one before the upper layer", d.NextHeader)
-	case isExtension(d.NextHeader):
+	case p.NonceBeforeFragment():
+		c.checkNonceBeforeFragment(p, d)
+	case decode.IsExtensionHeader(d.NextHeader):
 		c.violate(p, KindNoncePlacement, "the destination options header with the nonce is followed by another extension header (%v), not the upper layer", d.NextHeader)
 	}
-	key := dirKey{wire.ILVFrom16(p.Src).NID, wire.ILVFrom16(p.Dst).NID}
-	c.checkNonce(p, key)
+	src, dst := p.SrcILV(), p.DstILV()
+	key := dirKey{src.NID, dst.NID}
+	c.checkNonce(p, src, dst)
 
 	var csum ChecksumVerdict
 	switch {
 	case p.Fragment:
+		// The checksum is verified when the datagram is reassembled.
 		r.ILNP.Fragments++
+		if len(p.FragData) < p.FragLen && !p.Frame.Truncated() {
+			c.violate(p, KindMalformed, "IPv6 payload length says %d octets of fragment data, the frame has %d", p.FragLen, len(p.FragData))
+		}
+		if p.FirstFragment() {
+			csum = ChecksumIncomplete
+		}
 	case p.Truncated() && p.Frame.Truncated():
 		r.Checksums.Truncated++
 		csum = ChecksumTruncated
@@ -162,18 +291,9 @@ func (c *Checker) addILNP(p *decode.Packet) {
 	default:
 		csum = c.checkTransport(p)
 	}
-	switch p.Proto {
-	case layers.IPProtocolTCP:
-		r.ILNP.TCP++
-	case layers.IPProtocolUDP:
-		r.ILNP.UDP++
-	case layers.IPProtocolICMPv6:
-		r.ILNP.ICMPv6++
-	default:
-		r.ILNP.Other++
-	}
+	c.countProto(p.Proto)
 	var lu *LUEvent
-	if p.IsLU() && !p.Frame.Truncated() {
+	if p.IsLU() && !p.Fragment && !p.Frame.Truncated() {
 		lu = c.checkLU(p, key, csum)
 	}
 	if c.opts.Packets {
@@ -186,23 +306,69 @@ func (c *Checker) addILNP(p *decode.Packet) {
 			}
 		}
 		r.Packets = append(r.Packets, rec)
+		return len(r.Packets)
+	}
+	return 0
+}
+
+// checkNonceBeforeFragment checks the placement of older senders: the
+// header with the nonce in front of the Fragment header of every
+// fragment. It is accepted when the header holds the nonce alone and the
+// upper layer follows the Fragment header.
+func (c *Checker) checkNonceBeforeFragment(p *decode.Packet, d *wire.DestOpts) {
+	switch {
+	case d.OtherOptions > 0:
+		c.violate(p, KindNoncePlacement, "the destination options header with the nonce is followed by another extension header (%v), not the upper layer, "+
+			"and holds %d options other than the nonce (in front of a fragment header it may hold the nonce alone)", d.NextHeader, d.OtherOptions)
+	case decode.IsExtensionHeader(p.FragHdr.NextHeader):
+		c.violate(p, KindNoncePlacement, "the destination options header with the nonce is followed by the fragment header and then by another extension header (%v), not the upper layer", p.FragHdr.NextHeader)
+	default:
+		c.report.Fragmentation.NonceBeforeFragment++
 	}
 }
 
-func (c *Checker) checkNonce(p *decode.Packet, key dirKey) {
-	dir := c.dirs[key]
-	if dir == nil {
-		dir = &direction{firstFrame: p.Frame.Number}
-		c.dirs[key] = dir
-		c.dirOrder = append(c.dirOrder, key)
+// countProto counts an ILNP packet by its upper-layer protocol.
+func (c *Checker) countProto(p layers.IPProtocol) {
+	r := &c.report
+	switch p {
+	case layers.IPProtocolTCP:
+		r.ILNP.TCP++
+	case layers.IPProtocolUDP:
+		r.ILNP.UDP++
+	case layers.IPProtocolICMPv6:
+		r.ILNP.ICMPv6++
+	default:
+		r.ILNP.Other++
+	}
+}
+
+// direction counts a packet of frame in direction key, which travelled
+
+// on the wire locators src and dst.
+func (c *Checker) direction(key dirKey, frame int, src, dst wire.L64) *direction {
+	dir := c.lastDir
+	if dir == nil || key != c.lastKey {
+		dir = c.dirs[key]
+		if dir == nil {
+			dir = &direction{firstFrame: frame}
+			c.dirs[key] = dir
+			c.dirOrder = append(c.dirOrder, key)
+		}
+		c.lastKey, c.lastDir = key, dir
 	}
 	dir.packets++
-	if l := wire.ILVFrom16(p.Src).L64; !slices.Contains(dir.srcL64, l) {
-		dir.srcL64 = append(dir.srcL64, l)
+	if !slices.Contains(dir.srcL64, src) {
+		dir.srcL64 = append(dir.srcL64, src)
 	}
-	if l := wire.ILVFrom16(p.Dst).L64; !slices.Contains(dir.dstL64, l) {
-		dir.dstL64 = append(dir.dstL64, l)
+	if !slices.Contains(dir.dstL64, dst) {
+		dir.dstL64 = append(dir.dstL64, dst)
 	}
+	return dir
+}
+
+func (c *Checker) checkNonce(p *decode.Packet, src, dst wire.ILV) {
+	key := dirKey{src.NID, dst.NID}
+	dir := c.direction(key, p.Frame.Number, src.L64, dst.L64)
 	n := p.NonceHeader().Nonce
 	switch {
 	case n.IsZero(): // malformed option, reported already
@@ -217,28 +383,18 @@ func (c *Checker) checkNonce(p *decode.Packet, key dirKey) {
 // checkTransport verifies the upper-layer header and checksum of a
 // complete ILNP packet.
 func (c *Checker) checkTransport(p *decode.Packet) ChecksumVerdict {
-	var (
-		kind Kind
-		off  int
-	)
 	switch p.Proto {
 	case layers.IPProtocolTCP:
-		kind, off = KindChecksumTCP, 16
 		if p.TCP == nil {
 			c.violate(p, KindMalformed, "TCP header cannot be decoded: %v", p.Err)
 			return ChecksumNotChecked
 		}
 	case layers.IPProtocolUDP:
-		kind, off = KindChecksumUDP, 6
 		if p.UDP == nil {
 			c.violate(p, KindMalformed, "UDP header cannot be decoded: %v", p.Err)
 			return ChecksumNotChecked
 		}
-		if int(p.UDP.Length) != p.UpperLen {
-			c.violate(p, KindMalformed, "UDP length %d, IPv6 payload length leaves %d", p.UDP.Length, p.UpperLen)
-		}
 	case layers.IPProtocolICMPv6:
-		kind, off = KindChecksumICMPv6, 2
 		if p.ICMPv6 == nil {
 			c.violate(p, KindMalformed, "ICMPv6 header cannot be decoded: %v", p.Err)
 			return ChecksumNotChecked
@@ -246,27 +402,111 @@ func (c *Checker) checkTransport(p *decode.Packet) ChecksumVerdict {
 	default:
 		return ChecksumNotChecked
 	}
-	v := classifyChecksum(p, off)
-	field := binary.BigEndian.Uint16(p.Upper[off:])
-	r := &c.report
+	s := segment{src: p.Src, dst: p.Dst, proto: p.Proto, data: p.Upper}
+	return c.checkSegment(&s, p, nil)
+}
+
+// checkSegment verifies the checksum of the complete upper-layer packet
+// s of packet p or, when p is nil, reassembled from the fragments of d;
+// the violations of d are reported at its first fragment.
+func (c *Checker) checkSegment(s *segment, p *decode.Packet, d *decode.Datagram) ChecksumVerdict {
+	var off, hdr int
+	switch s.proto {
+	case layers.IPProtocolTCP:
+		off, hdr = 16, 20
+	case layers.IPProtocolUDP:
+		off, hdr = 6, 8
+	case layers.IPProtocolICMPv6:
+		off, hdr = 2, 4
+	default:
+		return ChecksumNotChecked
+	}
+	if len(s.data) < hdr {
+		frame, t := where(p, d)
+		c.violateAt(frame, t, KindMalformed, "%v header cannot be decoded: %d octets%s", s.proto, len(s.data), reassembledFrom(d))
+		return ChecksumNotChecked
+	}
+	if s.proto == layers.IPProtocolUDP && int(binary.BigEndian.Uint16(s.data[4:6])) != len(s.data) {
+		c.udpLength(s, p, d)
+	}
+	v := classifyChecksum(s, off)
+	if v == ChecksumGood {
+		c.report.Checksums.Verified++
+		return v
+	}
+	c.checksumFailed(s, off, v, p, d)
+	return v
+}
+
+// where returns the frame and time at which to report a problem of
+// packet p, or of datagram d when p is nil.
+func where(p *decode.Packet, d *decode.Datagram) (int, time.Time) {
+	if p != nil {
+		return p.Frame.Number, p.Frame.Timestamp
+	}
+	f := d.Fragments[d.First]
+	return f.Frame, f.Time
+}
+
+func (c *Checker) udpLength(s *segment, p *decode.Packet, d *decode.Datagram) {
+	frame, t := where(p, d)
+	n := binary.BigEndian.Uint16(s.data[4:6])
+	if d == nil {
+		c.violateAt(frame, t, KindMalformed, "UDP length %d, IPv6 payload length leaves %d", n, len(s.data))
+	} else {
+		c.violateAt(frame, t, KindMalformed, "UDP length %d, the reassembled datagram holds %d%s", n, len(s.data), reassembledFrom(d))
+	}
+}
+
+// checksumFailed counts or reports a checksum that is not good.
+func (c *Checker) checksumFailed(s *segment, off int, v ChecksumVerdict, p *decode.Packet, d *decode.Datagram) {
+	frame, t := where(p, d)
+	kind := KindChecksumICMPv6
+	switch s.proto {
+	case layers.IPProtocolTCP:
+		kind = KindChecksumTCP
+	case layers.IPProtocolUDP:
+		kind = KindChecksumUDP
+	}
+	field := binary.BigEndian.Uint16(s.data[off:])
 	switch v {
-	case ChecksumGood:
-		r.Checksums.Verified++
 	case ChecksumPartialNID:
-		r.Checksums.Offload++
+		c.report.Checksums.Offload++
 		if c.opts.StrictOffload {
-			c.violate(p, kind, "%v checksum %#04x is the NID-only pseudo-header seed left for offload, not a checksum (--strict-offload)", p.Proto, field)
+			c.violateAt(frame, t, kind, "%v checksum %#04x is the NID-only pseudo-header seed left for offload, not a checksum (--strict-offload)%s", s.proto, field, reassembledFrom(d))
 		}
 	case ChecksumPartialWire:
-		c.violate(p, kind, "%v checksum %#04x is an offload seed over the wire addresses: offload will complete it under the wrong pseudo-header", p.Proto, field)
+		c.violateAt(frame, t, kind, "%v checksum %#04x is an offload seed over the wire addresses: offload will complete it under the wrong pseudo-header%s", s.proto, field, reassembledFrom(d))
 	case ChecksumWireRule:
-		c.violate(p, kind, "%v checksum %#04x is computed over the wire addresses, not the NIDs only", p.Proto, field)
+		c.violateAt(frame, t, kind, "%v checksum %#04x is computed over the wire addresses, not the NIDs only%s", s.proto, field, reassembledFrom(d))
 	case ChecksumZero:
-		c.violate(p, kind, "UDP checksum is zero, which IPv6 does not allow")
+		c.violateAt(frame, t, kind, "UDP checksum is zero, which IPv6 does not allow%s", reassembledFrom(d))
 	default:
-		c.violate(p, kind, "%v checksum %#04x is wrong (want %#04x)", p.Proto, field, expected(p, off))
+		c.violateAt(frame, t, kind, "%v checksum %#04x is wrong (want %#04x)%s", s.proto, field, expected(s, off), reassembledFrom(d))
 	}
-	return v
+}
+
+// reassembledFrom names the frames a datagram was reassembled from, for
+// messages; "" for nil.
+func reassembledFrom(d *decode.Datagram) string {
+	if d == nil {
+		return ""
+	}
+	const most = 6
+	var b strings.Builder
+	b.WriteString(" (datagram reassembled from frames ")
+	for i, f := range d.Fragments {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(d.Fragments)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d", f.Frame)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // checkLU checks a Locator Update of an ILNP packet and pairs
@@ -355,9 +595,17 @@ func (c *Checker) ack(p *decode.Packet, idx int, key dirKey) {
 	c.violate(p, KindLUAckUnsolicited, "LU-ack %v -> %v (%s) answers no LU in this capture", key.src, key.dst, locatorList(ev.Locators))
 }
 
-// Finish reports the LUs still unanswered and returns the report.
+// Finish ends reassembly, reports the LUs still unanswered and returns
+// the report.
 func (c *Checker) Finish() *Report {
 	r := &c.report
+	c.frags.Flush()
+	for _, d := range c.frags.Finished() {
+		c.datagramDone(d)
+	}
+	if c.unsorted {
+		slices.SortStableFunc(r.Packets, func(a, b PacketRecord) int { return a.Frame - b.Frame })
+	}
 	for _, key := range c.dirOrder {
 		for _, tx := range c.pending[key] {
 			ev := c.lus[tx.event]
@@ -402,15 +650,4 @@ func (c *Checker) sessions() []Session {
 		})
 	}
 	return out
-}
-
-// isExtension reports whether an IPv6 next header value is an extension
-// header that must not follow the ILNP destination options.
-func isExtension(p layers.IPProtocol) bool {
-	switch p {
-	case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Fragment,
-		layers.IPProtocolIPv6Destination, layers.IPProtocolAH:
-		return true
-	}
-	return false
 }

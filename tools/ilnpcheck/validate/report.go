@@ -67,8 +67,10 @@ type Report struct {
 	ILNP      ILNPSummary     `json:"ilnp"`
 	Other     OtherSummary    `json:"other"`
 	Checksums ChecksumSummary `json:"checksums"`
-	Sessions  []Session       `json:"sessions"`
-	LUSummary LUSummary       `json:"lu_summary"`
+	// Fragmentation counts the fragmented datagrams.
+	Fragmentation FragmentSummary `json:"fragmentation"`
+	Sessions      []Session       `json:"sessions"`
+	LUSummary     LUSummary       `json:"lu_summary"`
 
 	LocatorUpdates  []LUEvent      `json:"locator_updates"`
 	Violations      []Violation    `json:"violations"`
@@ -83,16 +85,39 @@ type Report struct {
 // Valid reports whether the file was read whole and no rule was broken.
 func (r *Report) Valid() bool { return r.Error == "" && len(r.Violations) == 0 }
 
-// ILNPSummary counts ILNP packets.
+// ILNPSummary counts ILNP packets: those that carry a Nonce option, and
+// the fragments of a datagram whose first fragment does. TCP, UDP, ICMPv6
+// and Other count by upper-layer protocol (a fragment by its datagram's);
+// Nonce32 and Nonce96 count the packets that carry the option.
 type ILNPSummary struct {
 	Packets   int `json:"packets"`
 	TCP       int `json:"tcp"`
 	UDP       int `json:"udp"`
 	ICMPv6    int `json:"icmpv6"`
 	Other     int `json:"other"`
-	Fragments int `json:"fragments"` // upper layer not checked
+	Fragments int `json:"fragments"` // fragments among Packets
 	Nonce32   int `json:"nonce32"`
 	Nonce96   int `json:"nonce96"`
+}
+
+// FragmentSummary counts fragmented datagrams (RFC 8200 section 4.5).
+type FragmentSummary struct {
+	// Datagrams: fragmented ILNP datagrams whose first fragment is in
+	// the capture. Of them, Reassembled were complete and their transport
+	// checksum was checked (its verdict counts under Checksums), and
+	// Incomplete lacked a fragment (the capture ended, 60 s of capture
+	// time passed, or the reassembly table was full: Evicted), so their
+	// checksum was not checked.
+	Datagrams   int `json:"datagrams"`
+	Reassembled int `json:"reassembled"`
+	Incomplete  int `json:"incomplete"`
+	Evicted     int `json:"evicted"`
+	// Unattributed: fragments (of any datagram) whose first fragment is
+	// not in the capture, so that their datagram is unknown.
+	Unattributed int `json:"unattributed"`
+	// NonceBeforeFragment: fragments that carry the nonce in front of
+	// their Fragment header (older senders; accepted).
+	NonceBeforeFragment int `json:"nonce_before_fragment"`
 }
 
 // OtherSummary counts what is not ILNP.

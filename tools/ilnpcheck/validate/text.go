@@ -35,9 +35,23 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	i := r.ILNP
 	ew.printf("  ILNP: %d packets (TCP %d, UDP %d, ICMPv6 %d, other %d; nonce 32-bit %d, 96-bit %d", i.Packets, i.TCP, i.UDP, i.ICMPv6, i.Other, i.Nonce32, i.Nonce96)
 	if i.Fragments > 0 {
-		ew.printf("; %d fragments not checked", i.Fragments)
+		ew.printf("; %d fragments", i.Fragments)
 	}
 	ew.printf(") in %d session(s)\n", len(r.Sessions))
+	if f := r.Fragmentation; f != (FragmentSummary{}) {
+		ew.printf("  fragmented: %d ILNP datagrams, %d reassembled and checked, %d incomplete (not checked", f.Datagrams, f.Reassembled, f.Incomplete)
+		if f.Evicted > 0 {
+			ew.printf("; %d dropped from a full reassembly table", f.Evicted)
+		}
+		ew.printf(")")
+		if f.Unattributed > 0 {
+			ew.printf("; %d fragments without their first fragment (unattributed)", f.Unattributed)
+		}
+		if f.NonceBeforeFragment > 0 {
+			ew.printf("; %d fragments with the nonce before the fragment header", f.NonceBeforeFragment)
+		}
+		ew.printf("\n")
+	}
 	ew.printf("  not ILNP: %s\n", r.Other.text())
 	c := r.Checksums
 	ew.printf("  checksums: %d verified", c.Verified)
@@ -46,6 +60,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	}
 	if c.Truncated > 0 {
 		ew.printf(", %d cut by the snap length", c.Truncated)
+	}
+	if n := r.Fragmentation.Incomplete; n > 0 {
+		ew.printf(", %d fragmented datagrams not checked (incomplete)", n)
 	}
 	ew.printf("\n")
 

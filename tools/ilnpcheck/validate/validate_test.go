@@ -274,10 +274,16 @@ func TestViolations(t *testing.T) {
 			want: []validate.Kind{validate.KindLUAckUnsolicited}, frame: 12, text: "answers no LU",
 		},
 		{
-			name: "nonce header followed by a fragment header",
+			// The placement of older senders, here in an atomic fragment.
+			name: "nonce header followed by a fragment header is fine",
 			edit: appendPkt(insertHeader(t, synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("x")},
-				44, []byte{0, 0, 0, 0, 0, 0, 0, 1})), // atomic fragment
-			want: []validate.Kind{validate.KindNoncePlacement}, frame: 12, text: "followed by another extension header (IPv6Fragment)",
+				44, []byte{0, 0, 0, 0, 0, 0, 0, 1})),
+		},
+		{
+			name: "nonce header followed by a routing header",
+			edit: appendPkt(insertHeader(t, synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("x")},
+				43, []byte{0, 0, 0, 0, 0, 0, 0, 0})),
+			want: []validate.Kind{validate.KindNoncePlacement}, frame: 12, text: "followed by another extension header (IPv6Routing)",
 		},
 		{
 			name: "nonce in the outer of two destination options headers",
