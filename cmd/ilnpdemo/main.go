@@ -70,6 +70,8 @@ type summary struct {
 	LURetrans   uint64          `json:"lu_retransmitted"`
 	MNCapture   string          `json:"mn_capture"`
 	CNCapture   string          `json:"cn_capture"`
+	MNDropped   int             `json:"mn_capture_dropped"`
+	CNDropped   int             `json:"cn_capture_dropped"`
 	MNAddr      string          `json:"mn_addr"`
 	FinishedUTC time.Time       `json:"finished"`
 }
@@ -137,6 +139,7 @@ func runOne(ctx context.Context, out, proto, rate string, delay, dwell time.Dura
 		Steps: steps, Up: res.Up, Down: res.Down,
 		LUSent: res.MNStats.LUSent, LUAcked: res.MNStats.LUAcked, LURetrans: res.MNStats.LURetransmitted,
 		MNCapture: res.MNCapture, CNCapture: res.CNCapture, MNAddr: res.MNAddr.String(),
+		MNDropped: res.MNDropped, CNDropped: res.CNDropped,
 		FinishedUTC: time.Now().UTC(),
 	}
 	b, err := json.MarshalIndent(sum, "", "  ")
@@ -178,7 +181,7 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 	sort.Strings(sums)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "run\tdirection\tMbit/s\tvs target\taa\tbb\tcc\tloss\tmisordered\tduplicates\tpaper (0/20/200 ms)")
-	var plots []string
+	var plots, notes []string
 	for _, path := range sums {
 		var s summary
 		b, err := os.ReadFile(path)
@@ -211,11 +214,20 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 				plots = append(plots, l)
 			}
 		}
-		fmt.Fprintf(w, "%s\tLocator Updates\t%d sent, %d acked, %d retransmitted; procedure %.0f s at %d ms\t\t\t\t\t\t\t\t\n",
-			s.Proto, s.LUSent, s.LUAcked, s.LURetrans, s.ProcedureS, s.DelayMS)
+		notes = append(notes, fmt.Sprintf("%s %d ms: procedure of %d steps in %.0f s; MN sent %d Locator Updates, %d acknowledged, %d retransmitted",
+			s.Proto, s.DelayMS, len(s.Steps), s.ProcedureS, s.LUSent, s.LUAcked, s.LURetrans))
+		if s.MNDropped+s.CNDropped > 0 {
+			notes = append(notes, fmt.Sprintf("%s %d ms: the captures missed %d packets at MN and %d at CN (tcpdump fell behind); the shares and ratios cover what they kept",
+				s.Proto, s.DelayMS, s.MNDropped, s.CNDropped))
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	fmt.Println("\nThroughput and loss are iperf2's (at the receiver); shares, misordering and")
+	fmt.Println("duplicates come from the receiver's capture (ilnpcheck metrics).")
+	for _, n := range notes {
+		fmt.Println(n)
 	}
 	fmt.Printf("\n%d plots (PNG, with SVG beside them):\n", len(plots))
 	for _, p := range plots {
@@ -228,12 +240,11 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 type metricsJSON struct {
 	Captures []struct {
 		Flows []struct {
-			Proto         string  `json:"proto"`
-			SrcNID        string  `json:"src_nid"`
-			DstNID        string  `json:"dst_nid"`
-			Bytes         int64   `json:"bytes"`
-			ThroughputBps float64 `json:"throughput_bps"`
-			Paths         []struct {
+			Proto  string `json:"proto"`
+			SrcNID string `json:"src_nid"`
+			DstNID string `json:"dst_nid"`
+			Bytes  int64  `json:"bytes"`
+			Paths  []struct {
 				SrcL64 string `json:"src_l64"`
 				DstL64 string `json:"dst_l64"`
 				Bytes  int64  `json:"bytes"`
@@ -316,10 +327,14 @@ func (s summary) rows(m metricsJSON) ([][]string, error) {
 			mis = fmt.Sprintf("%.3f%%", 100*f.TCP.SeqMisorderingRatio)
 			dup = fmt.Sprintf("%.3f%%", 100*f.TCP.DuplicateRatio)
 		}
-		mbps := f.ThroughputBps / 1e6
+		mbps := 0.0
+		if d.rep.Duration > 0 {
+			mbps = float64(d.rep.Bytes) * 8 / d.rep.Duration.Seconds() / 1e6
+		}
 		vs := "-"
+		// iperf2's M is 2^20 bit/s.
 		if target, err := strconv.ParseFloat(strings.TrimSuffix(s.Rate, "M"), 64); err == nil && target > 0 {
-			vs = fmt.Sprintf("%+.1f%%", 100*(mbps/target-1))
+			vs = fmt.Sprintf("%+.1f%%", 100*(mbps/(target*1.048576)-1))
 		}
 		rows = append(rows, []string{
 			fmt.Sprintf("%s %d ms", s.Proto, s.DelayMS), d.name,

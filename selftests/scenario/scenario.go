@@ -54,6 +54,8 @@ type Report struct {
 type Result struct {
 	MNAddr               netip.Addr // MN's canonical address (on aa)
 	MNCapture, CNCapture string
+	// MNDropped and CNDropped count the packets each capture missed.
+	MNDropped, CNDropped int
 	Up, Down             Report // MN->CN and CN->MN, as their receivers saw them
 	Procedure            time.Duration
 	MNStats              ilnpnl.Stats
@@ -122,12 +124,18 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	defer func() { err = errors.Join(err, mnCap.Stop()) }()
+	defer func() {
+		err = errors.Join(err, mnCap.Stop())
+		res.MNDropped = mnCap.Dropped
+	}()
 	cnCap, err := tb.CN.StartCaptureWith("dd", res.CNCapture, opts)
 	if err != nil {
 		return res, err
 	}
-	defer func() { err = errors.Join(err, cnCap.Stop()) }()
+	defer func() {
+		err = errors.Join(err, cnCap.Stop())
+		res.CNDropped = cnCap.Dropped
+	}()
 
 	srvArgs := []string{"-s", "-V", "-y", "C"}
 	cliArgs := []string{"-V", "-b", cfg.Rate, "-t", "3600"}

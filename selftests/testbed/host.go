@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -171,8 +172,12 @@ func (h *Host) Run(ctx context.Context, name string, args ...string) (string, er
 // A Capture is a tcpdump writing a pcap file inside a host.
 type Capture struct {
 	Path string
-	cmd  *exec.Cmd
-	out  lockedBuffer
+	// Dropped is, once stopped, how many packets tcpdump could not keep
+	// up with ("dropped by kernel"): a capture of a fast flow in a guest
+	// whose CPUs are emulated may miss some.
+	Dropped int
+	cmd     *exec.Cmd
+	out     lockedBuffer
 }
 
 // lockedBuffer collects a process's output while others read it.
@@ -212,7 +217,11 @@ func (h *Host) StartCaptureWith(ifname, path string, o CaptureOptions) (*Capture
 	if o.Filter == "" {
 		o.Filter = "ip6"
 	}
-	args := []string{"netns", "exec", h.Name, "tcpdump", "-i", ifname, "-n", "-s", strconv.Itoa(o.Snaplen), "-U", "-w", path}
+	// A 64 MiB buffer rides out the moments tcpdump waits for a CPU, and
+	// buffered writes (no -U) spare it a system call per packet; Stop
+	// flushes them.
+	args := []string{"netns", "exec", h.Name, "tcpdump", "-i", ifname, "-n", "-B", "65536",
+		"-s", strconv.Itoa(o.Snaplen), "-w", path}
 	if ifname == "any" {
 		// Cooked headers of the first version: pcapgo keeps link
 		// types in a byte, which SLL2's 276 does not fit.
@@ -241,11 +250,16 @@ func (c *Capture) output() string {
 	return c.out.String()
 }
 
+var droppedRE = regexp.MustCompile(`(\d+) packets? dropped by kernel`)
+
 // Stop ends the capture and waits until the file is complete.
 func (c *Capture) Stop() error {
 	_ = c.cmd.Process.Signal(syscall.SIGINT)
 	if err := c.cmd.Wait(); err != nil {
 		return fmt.Errorf("tcpdump: %v: %s", err, c.output())
+	}
+	if m := droppedRE.FindStringSubmatch(c.output()); m != nil {
+		c.Dropped, _ = strconv.Atoi(m[1])
 	}
 	return nil
 }
