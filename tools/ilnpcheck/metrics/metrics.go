@@ -100,6 +100,9 @@ func (c *counter) add(t time.Time, bucket int, n int64) {
 	c.packets++
 	c.bytes += n
 	c.last = t
+	// A clock that stepped back before the capture's first frame
+	// counts in the first bucket rather than out of range.
+	bucket = max(bucket, 0)
 	if bucket >= len(c.buckets) {
 		c.buckets = append(c.buckets, make([]int64, bucket+1-len(c.buckets))...)
 	}
