@@ -478,15 +478,22 @@ func TestLostLU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`Sent \d+ bytes 1 pkt`).MatchString(out) {
-		t.Errorf("the filter did not drop exactly one LU:\n%s", out)
+	// The first LU, and on a slow kernel maybe a retransmission or two
+	// before the filter goes.
+	sm := regexp.MustCompile(`Sent \d+ bytes (\d+) pkt`).FindStringSubmatch(out)
+	if sm == nil {
+		t.Fatalf("no filter statistics:\n%s", out)
+	}
+	dropped, _ := strconv.ParseUint(sm[1], 10, 64)
+	if dropped == 0 {
+		t.Fatalf("the filter dropped no LU:\n%s", out)
 	}
 	if out, err := m.MN.Run(ctx, "tc", "filter", "del", "dev", "aa", "egress", "prio", "1"); err != nil {
 		t.Fatalf("tc filter del: %v\n%s", err, out)
 	}
 	after := m.settle(before.LUSent)
-	if d := after.LURetransmitted - before.LURetransmitted; d < 1 {
-		t.Errorf("MN counts %d LU retransmissions, want at least 1", d)
+	if d := after.LURetransmitted - before.LURetransmitted; d < dropped {
+		t.Errorf("MN counts %d LU retransmissions, want at least the %d LUs dropped", d, dropped)
 	}
 	if d := after.LUAcked - before.LUAcked; d != 1 {
 		t.Errorf("MN counts %d acked LUs, want 1", d)
