@@ -3,11 +3,9 @@
 package mobility
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
+	"github.com/ilnp-linux/ilnp/selftests/scenario"
 	"github.com/ilnp-linux/ilnp/selftests/testbed"
 )
 
@@ -78,28 +77,6 @@ func (m *mobile) cnView() map[string]string {
 	return states
 }
 
-// settle waits until MN has sent an LU since it had sent sent0 and CN
-// has acknowledged the latest one; it returns MN's counters then.
-func (m *mobile) settle(sent0 uint64) ilnptest.Counters {
-	m.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c := ilnptest.ReadStats(m.t, m.MN)
-		if c.LUSent > sent0 && m.cnPeer().LUPending == nil {
-			// Read again: the ack may have come between the two reads.
-			c = ilnptest.ReadStats(m.t, m.MN)
-			if c.LUFailed > 0 {
-				m.t.Fatalf("an LU failed: %+v", c)
-			}
-			return c
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("no acknowledged LU after 20 s: %+v", c)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // attach gives MN the access network and waits until CN has acknowledged
 // the LU that follows. MN's address there must be L64:NID with the NID
 // of its first address: the kernel forms it so.
@@ -140,22 +117,14 @@ func (m *mobile) pingRTT() time.Duration {
 	return time.Duration(ms * float64(time.Millisecond))
 }
 
-// proc is a background command whose output is kept.
-type proc struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
-}
-
-func start(t *testing.T, h *testbed.Host, name string, args ...string) *proc {
+// start runs a command in the background on a host until the test ends.
+func start(t *testing.T, h *testbed.Host, name string, args ...string) *testbed.Proc {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &proc{cmd: h.Command(ctx, name, args...)}
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
-	if err := p.cmd.Start(); err != nil {
-		cancel()
+	p, err := h.Start(name, args...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); _ = p.cmd.Wait() })
+	t.Cleanup(p.Kill)
 	return p
 }
 
@@ -167,59 +136,15 @@ func listening(t *testing.T, h *testbed.Host, proto string) {
 	}
 }
 
-// wait waits for the command to exit by itself.
-func (p *proc) wait(t *testing.T, limit time.Duration) error {
+// report stops an iperf2 server and reads its report.
+func report(t *testing.T, srv *testbed.Proc, udp bool) scenario.Report {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(limit):
-		_ = p.cmd.Process.Kill()
-		<-done
-		t.Fatalf("%s still running after %s:\n%s", p.cmd, limit, p.out.String())
-		return nil
+	_ = srv.Interrupt(5 * time.Second) // the report is what counts
+	rep, err := scenario.ParseReport(srv.Output(), udp)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-// stop ends a server and returns its output.
-func (p *proc) stop() string {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	_ = p.cmd.Wait()
-	return p.out.String()
-}
-
-// iperfReport is the last CSV report line of an iperf2 server (-y C):
-// how long the flow lasted, its bytes, and for UDP the lost, total and
-// out-of-order datagrams.
-type iperfReport struct {
-	duration                       time.Duration
-	bytes, lost, total, outOfOrder int64
-}
-
-func parseIperfCSV(out string, udp bool) (iperfReport, error) {
-	var r iperfReport
-	var line string
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if strings.Count(l, ",") >= 8 {
-			line = l
-		}
-	}
-	f := strings.Split(line, ",")
-	if len(f) < 9 || (udp && len(f) < 14) {
-		return r, fmt.Errorf("no iperf2 CSV report in %q", out)
-	}
-	num := func(i int) int64 { v, _ := strconv.ParseInt(f[i], 10, 64); return v }
-	r.bytes = num(7)
-	if _, end, ok := strings.Cut(f[6], "-"); ok {
-		sec, _ := strconv.ParseFloat(end, 64)
-		r.duration = time.Duration(sec * float64(time.Second))
-	}
-	if udp {
-		r.lost, r.total, r.outOfOrder = num(10), num(11), num(13)
-	}
-	return r, nil
+	return rep
 }
 
 // luPacket is a Locator Update as tshark decodes it.
@@ -362,18 +287,15 @@ func TestMoveUDP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := cli.wait(t, 2*flowSeconds*time.Second); err != nil {
-				t.Errorf("iperf client: %v\n%s", err, cli.out.String())
+			if err := cli.Wait(2 * flowSeconds * time.Second); err != nil {
+				t.Errorf("iperf client: %v\n%s", err, cli.Output())
 			}
 			time.Sleep(time.Second)
-			rep, err := parseIperfCSV(srv.stop(), true)
-			if err != nil {
-				t.Fatalf("%v; client:\n%s", err, cli.out.String())
-			}
-			t.Logf("MN received %d datagrams (%d bytes), %d lost, %d out of order", rep.total, rep.bytes, rep.lost, rep.outOfOrder)
-			if rep.total == 0 || rep.lost != 0 {
+			rep := report(t, srv, true)
+			t.Logf("MN received %d datagrams (%d bytes), %d lost, %d out of order", rep.Total, rep.Bytes, rep.Lost, rep.OutOfOrder)
+			if rep.Total == 0 || rep.Lost != 0 {
 				t.Errorf("iperf2 reports %d of %d datagrams lost, want 0 of a flow; MN's counters:\n%s",
-					rep.lost, rep.total, m.udpCounters())
+					rep.Lost, rep.Total, m.udpCounters())
 			}
 			// After aa went down the flow went on over bb: at least
 			// half of what the flow's own average rate brings in the
@@ -383,7 +305,7 @@ func TestMoveUDP(t *testing.T) {
 				t.Fatal(err)
 			}
 			left := began.Add(flowSeconds * time.Second).Sub(aaDown)
-			want := uint64(float64(rep.bytes) * left.Seconds() / flowSeconds / 2)
+			want := uint64(float64(rep.Bytes) * left.Seconds() / flowSeconds / 2)
 			if got := bb.RXBytes - bbAtMove.RXBytes; got < want {
 				t.Errorf("bb received %d bytes in the %s after aa went down, want at least %d", got, left, want)
 			}
@@ -416,22 +338,19 @@ func TestMoveTCP(t *testing.T) {
 			down := start(t, m.CN, "iperf", "-c", m.MNAddr.String(), "-V", "-b", "10M", "-t", secs)
 			up := start(t, m.MN, "iperf", "-c", testbed.CNAddr.String(), "-V", "-b", "10M", "-t", secs)
 			m.move()
-			for _, c := range []*proc{down, up} {
-				if err := c.wait(t, 2*flowSeconds*time.Second); err != nil {
-					t.Errorf("%s: %v\n%s", c.cmd, err, c.out.String())
+			for _, c := range []*testbed.Proc{down, up} {
+				if err := c.Wait(2 * flowSeconds * time.Second); err != nil {
+					t.Errorf("%s: %v\n%s", c, err, c.Output())
 				}
 			}
 			time.Sleep(time.Second)
 			// Each side must have received most of 30 s at 10 Mbit/s.
 			const want = flowSeconds * 10e6 / 8 / 2
-			for name, srv := range map[string]*proc{"MN": srvMN, "CN": srvCN} {
-				rep, err := parseIperfCSV(srv.stop(), false)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				t.Logf("%s received %d bytes", name, rep.bytes)
-				if rep.bytes < want {
-					t.Errorf("%s received %d bytes, want at least %d", name, rep.bytes, int64(want))
+			for name, srv := range map[string]*testbed.Proc{"MN": srvMN, "CN": srvCN} {
+				rep := report(t, srv, false)
+				t.Logf("%s received %d bytes", name, rep.Bytes)
+				if rep.Bytes < want {
+					t.Errorf("%s received %d bytes, want at least %d", name, rep.Bytes, int64(want))
 				}
 			}
 			if err := cnCap.Stop(); err != nil {
@@ -491,7 +410,10 @@ func TestLostLU(t *testing.T) {
 	if out, err := m.MN.Run(ctx, "tc", "filter", "del", "dev", "aa", "egress", "prio", "1"); err != nil {
 		t.Fatalf("tc filter del: %v\n%s", err, out)
 	}
-	after := m.settle(before.LUSent)
+	if err := m.mover.Settle(ctx, before.LUSent, "+bb"); err != nil {
+		t.Fatal(err)
+	}
+	after := ilnptest.ReadStats(t, m.MN)
 	if d := after.LURetransmitted - before.LURetransmitted; d < dropped {
 		t.Errorf("MN counts %d LU retransmissions, want at least the %d LUs dropped", d, dropped)
 	}
@@ -502,7 +424,8 @@ func TestLostLU(t *testing.T) {
 		t.Errorf("after the retransmission CN has MN's locators %v, want aa and bb active", got)
 	}
 	time.Sleep(200 * time.Millisecond)
-	events := mon.stop()
+	_ = mon.Interrupt(5 * time.Second)
+	events := mon.Output()
 	for _, want := range []string{`"event":"lu_sent"`, `"event":"lu_retransmitted"`, `"event":"lu_acked"`, `"lu_rtt_us"`} {
 		if !strings.Contains(events, want) {
 			t.Errorf("ilnpctl monitor printed no %s:\n%s", want, events)
@@ -540,21 +463,18 @@ func TestRoundTrip(t *testing.T) {
 	if got := m.cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] == "active" || got["2001:2:cc:cc"] == "active" {
 		t.Errorf("back home, CN has MN's locators %v, want only aa active", got)
 	}
-	if err := cli.wait(t, 2*secs*time.Second); err != nil {
-		t.Errorf("iperf client: %v\n%s", err, cli.out.String())
+	if err := cli.Wait(2 * secs * time.Second); err != nil {
+		t.Errorf("iperf client: %v\n%s", err, cli.Output())
 	}
 	time.Sleep(time.Second)
-	rep, err := parseIperfCSV(srv.stop(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := report(t, srv, false)
 	const want = secs * 5e6 / 8 / 2
-	t.Logf("CN received %d bytes in %s; the moves took %s", rep.bytes, rep.duration, moves)
-	if rep.duration < moves {
-		t.Errorf("the flow lasted %s, less than the moves (%s)", rep.duration, moves)
+	t.Logf("CN received %d bytes in %s; the moves took %s", rep.Bytes, rep.Duration, moves)
+	if rep.Duration < moves {
+		t.Errorf("the flow lasted %s, less than the moves (%s)", rep.Duration, moves)
 	}
-	if rep.bytes < want {
-		t.Errorf("CN received %d bytes, want at least %d", rep.bytes, int64(want))
+	if rep.Bytes < want {
+		t.Errorf("CN received %d bytes, want at least %d", rep.Bytes, int64(want))
 	}
 	if err := cnCap.Stop(); err != nil {
 		t.Fatal(err)

@@ -6,17 +6,14 @@
 package scenario
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -148,16 +145,16 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 			cliArgs = append(cliArgs, "-l", strconv.Itoa(cfg.Length))
 		}
 	}
-	srvMN, err := startProc(tb.MN, "stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
+	srvMN, err := tb.MN.Start("stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
 	if err != nil {
 		return res, err
 	}
-	defer srvMN.kill()
-	srvCN, err := startProc(tb.CN, "stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
+	defer srvMN.Kill()
+	srvCN, err := tb.CN.Start("stdbuf", append([]string{"-oL", "iperf"}, srvArgs...)...)
 	if err != nil {
 		return res, err
 	}
-	defer srvCN.kill()
+	defer srvCN.Kill()
 	for _, h := range []*testbed.Host{tb.MN, tb.CN} {
 		if err := h.WaitListening(ctx, cfg.Proto, 5001, 10*time.Second); err != nil {
 			return res, err
@@ -165,16 +162,16 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	}
 
 	cfg.progress("starting iperf2 %s at %s bit/s in both directions", strings.ToUpper(cfg.Proto), cfg.Rate)
-	up, err := startProc(tb.MN, "iperf", append([]string{"-c", testbed.CNAddr.String()}, cliArgs...)...)
+	up, err := tb.MN.Start("iperf", append([]string{"-c", testbed.CNAddr.String()}, cliArgs...)...)
 	if err != nil {
 		return res, err
 	}
-	defer up.kill()
-	down, err := startProc(tb.CN, "iperf", append([]string{"-c", mn.String()}, cliArgs...)...)
+	defer up.Kill()
+	down, err := tb.CN.Start("iperf", append([]string{"-c", mn.String()}, cliArgs...)...)
 	if err != nil {
 		return res, err
 	}
-	defer down.kill()
+	defer down.Kill()
 
 	mover, err := tb.NewMover()
 	if err != nil {
@@ -195,23 +192,23 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	// iperf2 clients end a test cleanly on SIGINT: UDP ones send their
 	// final datagram, so that the servers report.
 	cfg.progress("stopping the flows")
-	for _, p := range []*proc{up, down} {
-		if err := p.interrupt(30 * time.Second); err != nil {
-			return res, fmt.Errorf("iperf2 client: %w\n%s", err, p.output())
+	for _, p := range []*testbed.Proc{up, down} {
+		if err := p.Interrupt(30 * time.Second); err != nil {
+			return res, fmt.Errorf("iperf2 client: %w\n%s", err, p.Output())
 		}
 	}
 	// A server reports once the connection or the flow has ended, after
 	// whatever was still queued has arrived.
-	for _, srv := range []*proc{srvMN, srvCN} {
-		srv.waitReport(20 * time.Second)
-		srv.interrupt(5 * time.Second)
+	for _, srv := range []*testbed.Proc{srvMN, srvCN} {
+		waitReport(srv, 20*time.Second)
+		_ = srv.Interrupt(5 * time.Second) // the report is what counts
 	}
 	res.Drops = drops(ctx, tb)
-	if res.Up, err = ParseReport(srvCN.output(), cfg.Proto == "udp"); err != nil {
-		return res, fmt.Errorf("MN->CN: %w; the client said:\n%s", err, up.output())
+	if res.Up, err = ParseReport(srvCN.Output(), cfg.Proto == "udp"); err != nil {
+		return res, fmt.Errorf("MN->CN: %w; the client said:\n%s", err, up.Output())
 	}
-	if res.Down, err = ParseReport(srvMN.output(), cfg.Proto == "udp"); err != nil {
-		return res, fmt.Errorf("CN->MN: %w; the client said:\n%s", err, down.output())
+	if res.Down, err = ParseReport(srvMN.Output(), cfg.Proto == "udp"); err != nil {
+		return res, fmt.Errorf("CN->MN: %w; the client said:\n%s", err, down.Output())
 	}
 	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: tb.MN.NSFd()})
 	if err != nil {
@@ -285,66 +282,13 @@ func ParseReport(out string, udp bool) (Report, error) {
 	return r, nil
 }
 
-// proc is a background command whose output is kept.
-type proc struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan error
-}
-
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-func startProc(h *testbed.Host, name string, args ...string) (*proc, error) {
-	p := &proc{cmd: h.Command(context.Background(), name, args...), done: make(chan error, 1)}
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("host %s: %s: %w", h.Name, name, err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	return p, nil
-}
-
 // waitReport waits until an iperf2 server has printed a CSV report.
-func (p *proc) waitReport(limit time.Duration) {
+func waitReport(p *testbed.Proc, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		if _, err := ParseReport(p.output(), false); err == nil {
+		if _, err := ParseReport(p.Output(), false); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// interrupt sends SIGINT and waits for the command to exit.
-func (p *proc) interrupt(limit time.Duration) error {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return err
-	case <-time.After(limit):
-		p.kill()
-		return fmt.Errorf("%s did not stop within %s", p.cmd, limit)
-	}
-}
-
-func (p *proc) kill() {
-	select {
-	case err := <-p.done:
-		p.done <- err
-	default:
-		_ = p.cmd.Process.Kill()
-		p.done <- <-p.done
 	}
 }

@@ -286,3 +286,59 @@ func (h *Host) WaitListening(ctx context.Context, proto string, port int, timeou
 		}
 	}
 }
+
+// A Proc is a command running in the background in a host's namespace,
+// its output kept.
+type Proc struct {
+	cmd  *exec.Cmd
+	out  lockedBuffer
+	done chan error // the exit status, put back after each read
+}
+
+// Start runs a command in the background in the host's namespace.
+func (h *Host) Start(name string, args ...string) (*Proc, error) {
+	p := &Proc{cmd: h.Command(context.Background(), name, args...), done: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("host %s: %s: %w", h.Name, name, err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	return p, nil
+}
+
+// String names the command.
+func (p *Proc) String() string { return p.cmd.String() }
+
+// Output is what the command has printed so far.
+func (p *Proc) Output() string { return p.out.String() }
+
+// Wait waits for the command to exit by itself; after limit it kills it
+// and says so.
+func (p *Proc) Wait(limit time.Duration) error {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return err
+	case <-time.After(limit):
+		p.Kill()
+		return fmt.Errorf("%s still running after %s", p, limit)
+	}
+}
+
+// Interrupt sends SIGINT, the way to end iperf2 and tcpdump cleanly,
+// and waits up to limit for the command to exit.
+func (p *Proc) Interrupt(limit time.Duration) error {
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	return p.Wait(limit)
+}
+
+// Kill ends the command if it still runs.
+func (p *Proc) Kill() {
+	select {
+	case err := <-p.done:
+		p.done <- err
+	default:
+		_ = p.cmd.Process.Kill()
+		p.done <- <-p.done
+	}
+}

@@ -82,7 +82,7 @@ func (m *Mover) Gain(ctx context.Context, name string) (addr netip.Addr, err err
 	if addr, err = m.tb.WaitMNAddr(ctx, name, m.Timeout); err != nil {
 		return addr, err
 	}
-	return addr, m.settle(ctx, sent, "+"+name)
+	return addr, m.Settle(ctx, sent, "+"+name)
 }
 
 // Lose hands MN's traffic off the network, waits for the
@@ -96,7 +96,7 @@ func (m *Mover) Lose(ctx context.Context, name string) error {
 	if err := m.writeDisabled(); err != nil {
 		return err
 	}
-	if err := m.settle(ctx, sent, "-"+name); err != nil {
+	if err := m.Settle(ctx, sent, "-"+name); err != nil {
 		return err
 	}
 	return m.tb.DetachMN(name)
@@ -151,9 +151,9 @@ func (m *Mover) luSent() (uint64, error) {
 // errLUFailed is returned when MN gave up an LU while a step waited.
 var errLUFailed = errors.New("a Locator Update failed")
 
-// settle waits until MN has sent an LU since it had sent sent0 and no
-// correspondent has one pending.
-func (m *Mover) settle(ctx context.Context, sent0 uint64, what string) error {
+// Settle waits until MN has sent an LU since it had sent sent0 and no
+// correspondent has one pending; what names the wait in errors.
+func (m *Mover) Settle(ctx context.Context, sent0 uint64, what string) error {
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()
 	s0, err := m.ilnp.Stats()
