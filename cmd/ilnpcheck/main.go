@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ilnp-linux/ilnp/internal/cli"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/progress"
 )
 
@@ -21,21 +22,6 @@ const (
 	exitUnreadable = 2 // unreadable input, or a usage error
 )
 
-// exitError carries an exit status through cobra.
-type exitError struct {
-	code int
-	err  error // nil when the output already said it all
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -45,15 +31,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
-	var ee *exitError
+	var ee *cli.ExitError
 	switch {
 	case err == nil:
 		return exitValid
 	case errors.As(err, &ee):
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "ilnpcheck: %v\n", ee.err)
+		if msg := cli.Message(err); msg != "" {
+			fmt.Fprintf(stderr, "ilnpcheck: %s\n", msg)
 		}
-		return ee.code
+		return ee.Code
 	default: // cobra's own errors: bad flags, unknown commands
 		fmt.Fprintf(stderr, "ilnpcheck: %v\nRun 'ilnpcheck --help' for usage.\n", err)
 		return exitUnreadable
@@ -78,7 +64,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: exitUnreadable, err: fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())}
+		return cli.Exitf(exitUnreadable, "%w\nRun '%s --help' for usage", err, c.CommandPath())
 	})
 	return root
 }

@@ -11,18 +11,18 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var (
-	mn = wire.ILV{L64: 0x2001_0002_00aa_00aa, NID: 0xd250_99ff_fed1_5a0c}
-	cn = wire.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
+	mn = ilnp.ILV{L64: 0x2001_0002_00aa_00aa, NID: 0xd250_99ff_fed1_5a0c}
+	cn = ilnp.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
 	t0 = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 )
 
-func pkt(ms int, src, dst wire.ILV, n wire.Nonce, mode synth.ChecksumMode) synth.Packet {
+func pkt(ms int, src, dst ilnp.ILV, n ilnp.Nonce, mode synth.ChecksumMode) synth.Packet {
 	return synth.Packet{Time: t0.Add(time.Duration(ms) * time.Millisecond), Src: src, Dst: dst, Nonce: n,
 		UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(int32(ms), 100), Checksum: mode}
 }
@@ -33,9 +33,9 @@ func files(t *testing.T) (valid, invalid, truncated, unknown string) {
 	t.Helper()
 	dir := t.TempDir()
 	good := []synth.Packet{
-		pkt(0, mn, cn, wire.Nonce32(1), synth.ChecksumILNP),
-		pkt(1, cn, mn, wire.Nonce32(2), synth.ChecksumILNP),
-		pkt(2, mn, cn, wire.Nonce32(1), synth.ChecksumILNP),
+		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
+		pkt(1, cn, mn, ilnp.Nonce32(2), synth.ChecksumILNP),
+		pkt(2, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
 	}
 	valid = filepath.Join(dir, "valid.pcap")
 	invalid = filepath.Join(dir, "invalid.pcapng")
@@ -44,7 +44,7 @@ func files(t *testing.T) (valid, invalid, truncated, unknown string) {
 	if err := synth.WriteFile(valid, capture.FormatPcap, capture.LinkTypeEthernet, good); err != nil {
 		t.Fatal(err)
 	}
-	bad := append(append([]synth.Packet(nil), good...), pkt(3, mn, cn, wire.Nonce32(1), synth.ChecksumWire))
+	bad := append(append([]synth.Packet(nil), good...), pkt(3, mn, cn, ilnp.Nonce32(1), synth.ChecksumWire))
 	if err := synth.WriteFile(invalid, capture.FormatPcapNG, capture.LinkTypeLinuxSLL, bad); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestPlot(t *testing.T) {
 func TestFragmented(t *testing.T) {
 	var pkts []synth.Packet
 	for i := range 3 {
-		p := pkt(i, mn, cn, wire.Nonce32(1), synth.ChecksumILNP)
+		p := pkt(i, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP)
 		p.Payload = synth.Iperf2Payload(int32(i), 1470)
 		f, err := p.Fragments(1500, uint32(i+1), synth.NonceAfterFragment)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ilnp-linux/ilnp/internal/cli"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/plot"
@@ -74,20 +75,20 @@ func newMetricsCmd(stdout, stderr io.Writer) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fl.interval <= 0 {
-				return &exitError{code: exitUnreadable, err: errors.New("--interval must be positive")}
+				return cli.Exit(exitUnreadable, errors.New("--interval must be positive"))
 			}
 			res, err := analyze(stderr, args, metrics.Options{Interval: fl.interval})
 			if fl.json {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
 				if werr := enc.Encode(res); werr != nil {
-					return &exitError{code: exitUnreadable, err: fmt.Errorf("write JSON: %w", werr)}
+					return cli.Exitf(exitUnreadable, "write JSON: %w", werr)
 				}
 			} else if werr := res.WriteText(stdout); werr != nil {
-				return &exitError{code: exitUnreadable, err: fmt.Errorf("write table: %w", werr)}
+				return cli.Exitf(exitUnreadable, "write table: %w", werr)
 			}
 			if err != nil {
-				return &exitError{code: exitUnreadable, err: err}
+				return cli.Exit(exitUnreadable, err)
 			}
 			return nil
 		},
@@ -147,7 +148,7 @@ func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fl.interval <= 0 {
-				return &exitError{code: exitUnreadable, err: errors.New("--interval must be positive")}
+				return cli.Exit(exitUnreadable, errors.New("--interval must be positive"))
 			}
 			res, err := analyze(stderr, args, metrics.Options{Interval: fl.interval, Series: true})
 			files, perr := plot.Write(res, plot.Options{Dir: fl.dir, Prefix: fl.prefix, MaxFlows: fl.flows, MinPackets: fl.minPackets})
@@ -155,7 +156,7 @@ func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintln(stdout, f)
 			}
 			if err = errors.Join(err, perr); err != nil {
-				return &exitError{code: exitUnreadable, err: err}
+				return cli.Exit(exitUnreadable, err)
 			}
 			return nil
 		},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ilnp-linux/ilnp/internal/cli"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
 )
 
@@ -90,7 +91,7 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &exitError{code: exitUnreadable, err: errors.New("no capture file given\nRun 'ilnpcheck --help' for usage")}
+				return cli.Exit(exitUnreadable, errors.New("no capture file given\nRun 'ilnpcheck --help' for usage"))
 			}
 			return runValidate(stdout, stderr, args, fl)
 		},
@@ -129,7 +130,7 @@ func runValidate(stdout, stderr io.Writer, files []string, fl validateFlags) err
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			return &exitError{code: exitUnreadable, err: fmt.Errorf("write JSON: %w", err)}
+			return cli.Exitf(exitUnreadable, "write JSON: %w", err)
 		}
 	} else {
 		for i, r := range out.Files {
@@ -137,15 +138,15 @@ func runValidate(stdout, stderr io.Writer, files []string, fl validateFlags) err
 				fmt.Fprintln(stdout)
 			}
 			if err := r.WriteText(stdout, validate.TextOptions{MaxPerKind: fl.maxReport, Packets: fl.packets}); err != nil {
-				return &exitError{code: exitUnreadable, err: fmt.Errorf("write report: %w", err)}
+				return cli.Exitf(exitUnreadable, "write report: %w", err)
 			}
 		}
 	}
 	switch {
 	case unreadable > 0:
-		return &exitError{code: exitUnreadable}
+		return cli.Exit(exitUnreadable, nil)
 	case !out.Valid:
-		return &exitError{code: exitViolations}
+		return cli.Exit(exitViolations, nil)
 	}
 	return nil
 }

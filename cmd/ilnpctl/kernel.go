@@ -11,15 +11,17 @@ import (
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/mdlayher/netlink"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
-// ilnp is what ilnpctl needs of an *ilnpnl.Client; tests fake it.
-type ilnp interface {
-	NID() (ilnpnl.NID, error)
-	SetNID(ilnpnl.NID) error
+// client is what ilnpctl needs of an *ilnpnl.Client; tests fake it.
+type client interface {
+	NID() (ilnp.NID, error)
+	SetNID(ilnp.NID) error
 	AddPeer(ilnpnl.Peer) error
-	DelPeer(ilnpnl.NID) error
+	DelPeer(ilnp.NID) error
 	Peers() ([]ilnpnl.Peer, error)
 	Locators() ([]ilnpnl.Locator, error)
 	Stats() (ilnpnl.Stats, error)
@@ -37,11 +39,11 @@ type events interface {
 // interface names, each in the network namespace of the descriptor nsfd
 // (0: ilnpctl's own).
 type system struct {
-	dial  func(nsfd int) (ilnp, error)
+	dial  func(nsfd int) (client, error)
 	links func(nsfd int) (map[int]string, error)
 }
 
-// kernel adapts *ilnpnl.Client to ilnp.
+// kernel adapts *ilnpnl.Client to client.
 type kernel struct{ *ilnpnl.Client }
 
 func (k kernel) Monitor(ctx context.Context) (events, error) {
@@ -52,7 +54,7 @@ func (k kernel) Monitor(ctx context.Context) (events, error) {
 	return m, nil
 }
 
-func dialKernel(nsfd int) (ilnp, error) {
+func dialKernel(nsfd int) (client, error) {
 	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: nsfd})
 	if err != nil {
 		return nil, err
@@ -82,7 +84,7 @@ func linkNames(nsfd int) (map[int]string, error) {
 
 // session is one command's connection to the kernel.
 type session struct {
-	ilnp
+	client
 	ns  *os.File // the namespace from -n; nil for ilnpctl's own
 	sys system
 }
@@ -106,8 +108,18 @@ func (a *app) open() (*session, error) {
 		s.closeNS()
 		return nil, err
 	}
-	s.ilnp = c
+	s.client = c
 	return s, nil
+}
+
+// withSession runs fn in a session of its own, closed after.
+func (a *app) withSession(fn func(*session) error) error {
+	s, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
 }
 
 func (s *session) nsfd() int {
@@ -126,7 +138,7 @@ func (s *session) closeNS() {
 // ifnames returns a function that names interfaces of the session's
 // namespace, listing them again when it meets an index it does not know
 // (a monitor runs while interfaces come and go).
-func (s *session) ifnames() (ifnameFunc, error) {
+func (s *session) ifnames() (view.Ifname, error) {
 	names, err := s.sys.links(s.nsfd())
 	if err != nil {
 		return nil, err
@@ -142,7 +154,7 @@ func (s *session) ifnames() (ifnameFunc, error) {
 }
 
 func (s *session) Close() error {
-	err := s.ilnp.Close()
+	err := s.client.Close()
 	s.closeNS()
 	return err
 }

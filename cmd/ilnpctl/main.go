@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ilnp-linux/ilnp/internal/cli"
 )
 
 // Exit statuses.
@@ -22,19 +24,8 @@ const (
 	exitUsage = 2 // the command line is wrong
 )
 
-// cmdError carries an exit status through cobra.
-type cmdError struct {
-	code int
-	err  error
-}
-
-func (e *cmdError) Error() string { return e.err.Error() }
-func (e *cmdError) Unwrap() error { return e.err }
-
-// usageError marks err as a mistake on the command line.
-func usageError(err error) error { return &cmdError{code: exitUsage, err: err} }
-
-func usagef(format string, args ...any) error { return usageError(fmt.Errorf(format, args...)) }
+// usagef reports a mistake on the command line.
+func usagef(format string, args ...any) error { return cli.Exitf(exitUsage, format, args...) }
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, system{dial: dialKernel, links: linkNames}))
@@ -49,11 +40,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sys syste
 	if err == nil {
 		return exitOK
 	}
-	code := exitUsage // cobra's own errors: unknown commands, flags, argument counts
-	var ce *cmdError
-	if errors.As(err, &ce) {
-		code = ce.code
-	}
+	// cobra's own errors (unknown commands, flags, argument counts) are
+	// usage errors.
+	code := cli.Status(err, exitUsage)
 	fmt.Fprintf(stderr, "ilnpctl: %v\n", err)
 	if code == exitUsage {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -72,13 +61,13 @@ type app struct {
 }
 
 // action adapts a command's function to cobra: errors it returns are
-// failures (exit status 1) unless marked as usage errors.
+// failures (exit status 1) unless they carry a status (usagef).
 func action(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		err := fn(cmd, args)
-		var ce *cmdError
-		if err != nil && !errors.As(err, &ce) {
-			err = &cmdError{code: exitError, err: err}
+		var ee *cli.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			err = cli.Exit(exitError, err)
 		}
 		return err
 	}
@@ -226,4 +215,22 @@ func (a *app) output(v any, human func(io.Writer) error) error {
 		return writeJSON(a.stdout, v, a.pretty)
 	}
 	return human(a.stdout)
+}
+
+// query is the shape of the commands that read from the kernel and
+// print: open the session (in -n's namespace), get what to show, close,
+// and print it as JSON (the view) with -j, else as text.
+func query[T any](a *app, get func(*session) (T, error), view func(T) any, text func(io.Writer, T) error) func(*cobra.Command, []string) error {
+	return action(func(*cobra.Command, []string) error {
+		var v T
+		err := a.withSession(func(s *session) error {
+			var err error
+			v, err = get(s)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return a.output(view(v), func(w io.Writer) error { return text(w, v) })
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,26 +14,27 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 // fakeKernel stands in for the ilnp family.
 type fakeKernel struct {
-	nid    ilnpnl.NID
+	nid    ilnp.NID
 	peers  []ilnpnl.Peer
 	locs   []ilnpnl.Locator
 	stats  ilnpnl.Stats
 	events []any // ilnpnl.Event or error, then the monitor ends
-	fail   map[ilnpnl.NID]error
+	fail   map[ilnp.NID]error
 
 	added   []ilnpnl.Peer
-	deleted []ilnpnl.NID
-	setNIDs []ilnpnl.NID
+	deleted []ilnp.NID
+	setNIDs []ilnp.NID
 	closed  bool
 }
 
-func (k *fakeKernel) NID() (ilnpnl.NID, error) { return k.nid, nil }
-func (k *fakeKernel) SetNID(n ilnpnl.NID) error {
+func (k *fakeKernel) NID() (ilnp.NID, error) { return k.nid, nil }
+func (k *fakeKernel) SetNID(n ilnp.NID) error {
 	k.setNIDs = append(k.setNIDs, n)
 	return nil
 }
@@ -45,7 +45,7 @@ func (k *fakeKernel) AddPeer(p ilnpnl.Peer) error {
 	k.added = append(k.added, p)
 	return nil
 }
-func (k *fakeKernel) DelPeer(n ilnpnl.NID) error {
+func (k *fakeKernel) DelPeer(n ilnp.NID) error {
 	if err := k.fail[n]; err != nil {
 		return fmt.Errorf("ilnpnl: delete peer %s: %w", n, err)
 	}
@@ -81,7 +81,7 @@ func (e *fakeEvents) Close() error { return nil }
 
 func (k *fakeKernel) system() system {
 	return system{
-		dial:  func(int) (ilnp, error) { return k, nil },
+		dial:  func(int) (client, error) { return k, nil },
 		links: func(int) (map[int]string, error) { return map[int]string{1: "lo", 2: "eth0", 3: "eth1"}, nil },
 	}
 }
@@ -97,17 +97,17 @@ func testILCC() *fakeKernel {
 				{L64: l64AA, State: ilnpnl.LocatorActive, Preference: 10, Lifetime: 13, DRRScore: -1448, TxPackets: 3000, TxBytes: 4344000, RxPackets: 2900, RxBytes: 191400},
 				{L64: l64BB, State: ilnpnl.LocatorActive, Preference: 10, Lifetime: 14, DRRScore: 1448, TxPackets: 1000, TxBytes: 1448000, RxPackets: 1100, RxBytes: 72600},
 			},
-			LocalILV:  netip.MustParseAddr(cnAddr),
-			RemoteILV: netip.MustParseAddr("2001:2:aa:aa:d250:99ff:fed1:5a0c"),
-			NonceTx:   []byte{0x5e, 0x0a, 0x19, 0x7c},
-			NonceRx:   []byte{0x91, 0x3d, 0x42, 0xe8},
+			LocalILV:  ilnp.ILV{L64: l64DD, NID: cnNID},
+			RemoteILV: ilnp.ILV{L64: l64AA, NID: mnNID},
+			NonceTx:   ilnp.Nonce32(0x5e0a197c),
+			NonceRx:   ilnp.Nonce32(0x913d42e8),
 			Idle:      1250 * time.Millisecond,
-			Stats:     &ilnpnl.Stats{PktsIn: 4000, PktsOut: 4000, LUReceived: 3, SessionsCreated: 1},
+			Stats:     ilnpnl.Stats{ilnpnl.StatPktsIn: 4000, ilnpnl.StatPktsOut: 4000, ilnpnl.StatLUReceived: 3, ilnpnl.StatSessionsCreated: 1},
 		}},
 		locs: []ilnpnl.Locator{
 			{L64: l64DD, Ifindex: 2, State: ilnpnl.LocatorActive, Lifetime: ilnpnl.LifetimeInfinite, TxPackets: 4000, TxBytes: 5792000, RxPackets: 4000, RxBytes: 264000},
 		},
-		stats: ilnpnl.Stats{PktsIn: 4000, PktsOut: 4000, LUReceived: 3, SessionsCreated: 1},
+		stats: ilnpnl.Stats{ilnpnl.StatPktsIn: 4000, ilnpnl.StatPktsOut: 4000, ilnpnl.StatLUReceived: 3, ilnpnl.StatSessionsCreated: 1},
 	}
 }
 
@@ -149,7 +149,7 @@ func TestExitStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			k := testILCC()
-			k.fail = map[ilnpnl.NID]error{9: unix.ENOENT}
+			k.fail = map[ilnp.NID]error{9: unix.ENOENT}
 			code, _, stderr := execute(t, k, strings.Fields(tt.args)...)
 			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) || (tt.wantStderr == "") != (stderr == "") {
 				t.Errorf("exit %d, stderr %q; want exit %d, stderr %q", code, stderr, tt.wantCode, tt.wantStderr)
@@ -159,7 +159,7 @@ func TestExitStatus(t *testing.T) {
 }
 
 func TestPeerAdd(t *testing.T) {
-	k := &fakeKernel{fail: map[ilnpnl.NID]error{0xbad: unix.EPERM}}
+	k := &fakeKernel{fail: map[ilnp.NID]error{0xbad: unix.EPERM}}
 	code, _, stderr := execute(t, k, "peer", "add",
 		"2001:2:aa:aa:d250:99ff:fed1:5a0c", cnAddr, "d250-99ff-fed1-5a0c.2001+2+bb+bb", "2001:2:aa:aa:d250:99ff:fed1:5a0c")
 	if code != exitOK || stderr != "" {
@@ -193,7 +193,7 @@ func TestPeerDel(t *testing.T) {
 		if code, _, stderr := execute(t, k, "peer", "del", arg); code != exitOK {
 			t.Errorf("peer del %s: exit %d: %s", arg, code, stderr)
 		}
-		if !reflect.DeepEqual(k.deleted, []ilnpnl.NID{mnNID}) {
+		if !reflect.DeepEqual(k.deleted, []ilnp.NID{mnNID}) {
 			t.Errorf("peer del %s deleted %v", arg, k.deleted)
 		}
 	}
@@ -206,7 +206,7 @@ func TestNIDSet(t *testing.T) {
 			t.Errorf("nid set %s: exit %d: %s", arg, code, stderr)
 		}
 	}
-	if want := []ilnpnl.NID{0xc, 0xc, 0}; !reflect.DeepEqual(k.setNIDs, want) {
+	if want := []ilnp.NID{0xc, 0xc, 0}; !reflect.DeepEqual(k.setNIDs, want) {
 		t.Errorf("set %v, want %v", k.setNIDs, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
@@ -49,27 +50,24 @@ monitor goes on.`,
 	cmd.RunE = action(func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		s, err := a.open()
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		ifname, err := s.ifnames()
-		if err != nil {
-			return err
-		}
-		m, err := s.Monitor(ctx)
-		if err != nil {
-			return err
-		}
-		defer m.Close()
-		return a.printEvents(m, ifname, timestamps)
+		return a.withSession(func(s *session) error {
+			ifname, err := s.ifnames()
+			if err != nil {
+				return err
+			}
+			m, err := s.Monitor(ctx)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return a.printEvents(m, ifname, timestamps)
+		})
 	})
 	return cmd
 }
 
 // printEvents prints the events of m until its context ends.
-func (a *app) printEvents(m events, ifname ifnameFunc, timestamps bool) error {
+func (a *app) printEvents(m events, ifname view.Ifname, timestamps bool) error {
 	for {
 		ev, err := m.Next()
 		switch {
@@ -86,7 +84,7 @@ func (a *app) printEvents(m events, ifname ifnameFunc, timestamps bool) error {
 			at = time.Now()
 		}
 		if a.json {
-			err = writeJSON(a.stdout, toEventJSON(ev, ifname, at), a.pretty)
+			err = writeJSON(a.stdout, view.EventOf(ev, ifname, at), a.pretty)
 		} else {
 			_, err = fmt.Fprintln(a.stdout, formatEvent(ev, ifname, at))
 		}

@@ -5,12 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
 )
-
-type nidJSON struct {
-	NID string `json:"nid"`
-}
 
 func (a *app) nidShowCmd() *cobra.Command {
 	return &cobra.Command{
@@ -23,21 +20,12 @@ namespace.
 With -j: an object with the key nid.`,
 		Example: "  ilnpctl nid show\n  ilnpctl -j nid show",
 		Args:    nargs(0, 0),
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			n, err := s.NID()
-			if err != nil {
-				return err
-			}
-			return a.output(nidJSON{NID: n.String()}, func(w io.Writer) error {
+		RunE: query(a, func(s *session) (ilnp.NID, error) { return s.NID() },
+			func(n ilnp.NID) any { return view.LocalNID{NID: n} },
+			func(w io.Writer, n ilnp.NID) error {
 				_, err := io.WriteString(w, "nid "+n.String()+"\n")
 				return err
-			})
-		}),
+			}),
 	}
 }
 
@@ -55,7 +43,7 @@ Needs CAP_NET_ADMIN.`,
 		Example: "  ilnpctl nid set ::c\n  ilnpctl nid set d250:99ff:fed1:5a0c\n  ilnpctl nid set default",
 		Args:    nargs(1, 1),
 		RunE: action(func(cmd *cobra.Command, argv []string) error {
-			var n ilnpnl.NID
+			var n ilnp.NID
 			if argv[0] != "default" {
 				var err error
 				if n, err = parseNID(argv[0], false); err != nil {
@@ -65,12 +53,7 @@ Needs CAP_NET_ADMIN.`,
 					return usagef("nid set: %q: the NID 0 is not an identifier; use \"default\" to return to the default NID", argv[0])
 				}
 			}
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.SetNID(n)
+			return a.withSession(func(s *session) error { return s.SetNID(n) })
 		}),
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
@@ -28,7 +29,7 @@ Needs CAP_NET_ADMIN.`,
   ilnpctl peer add 2001:2:aa:aa::1 2001:2:bb:bb::1   # one peer, NID ::1, two L64s`,
 		Args: nargs(1, -1),
 		RunE: action(func(cmd *cobra.Command, argv []string) error {
-			ilvs := make([]ilv, len(argv))
+			ilvs := make([]ilnp.ILV, len(argv))
 			for i, s := range argv {
 				v, err := parseILV(s)
 				if err != nil {
@@ -44,18 +45,15 @@ Needs CAP_NET_ADMIN.`,
 // addPeers registers each peer with its own request and reports every
 // failure.
 func (a *app) addPeers(peers []ilnpnl.Peer) error {
-	s, err := a.open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var errs []error
-	for _, p := range peers {
-		if err := s.AddPeer(p); err != nil {
-			errs = append(errs, err)
+	return a.withSession(func(s *session) error {
+		var errs []error
+		for _, p := range peers {
+			if err := s.AddPeer(p); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	return errors.Join(errs...)
+		return errors.Join(errs...)
+	})
 }
 
 func (a *app) peerDelCmd() *cobra.Command {
@@ -76,12 +74,7 @@ Needs CAP_NET_ADMIN.`,
 			if err != nil {
 				return usagef("peer del: %w", err)
 			}
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.DelPeer(nid)
+			return a.withSession(func(s *session) error { return s.DelPeer(nid) })
 		}),
 	}
 }
@@ -115,13 +108,9 @@ Needs CAP_NET_ADMIN.`,
 				}
 				defer f.Close()
 			}
-			entries, err := readHosts(f)
+			ilvs, err := readHosts(f)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
-			}
-			ilvs := make([]ilv, len(entries))
-			for i, e := range entries {
-				ilvs[i] = e.ilv
 			}
 			return a.addPeers(groupPeers(ilvs))
 		}),

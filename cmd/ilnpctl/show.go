@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 func (a *app) showILCCCmd() *cobra.Command {
@@ -42,18 +47,8 @@ rx_share; shares as fractions from 0 to 1, four decimals, 0 before any
 traffic) and stats.`,
 		Example: "  ilnpctl show ilcc\n  ilnpctl -j show ilcc | jq '.[].locators[] | {l64, tx_share}'",
 		Args:    nargs(0, 0),
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			peers, err := s.Peers()
-			if err != nil {
-				return err
-			}
-			return a.output(peersJSON(peers), func(w io.Writer) error { return writePeers(w, peers) })
-		}),
+		RunE: query(a, func(s *session) ([]ilnpnl.Peer, error) { return s.Peers() },
+			func(p []ilnpnl.Peer) any { return view.Peers(p) }, writePeers),
 	}
 }
 
@@ -75,22 +70,9 @@ rx_bytes, tx_share, rx_share (shares as fractions from 0 to 1, four
 decimals, 0 before any traffic).`,
 		Example: "  ilnpctl show locators\n  ilnpctl -n mn -j -p show locators",
 		Args:    nargs(0, 0),
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			locs, err := s.Locators()
-			if err != nil {
-				return err
-			}
-			ifname, err := s.ifnames()
-			if err != nil {
-				return err
-			}
-			return a.output(locatorsJSON(locs, ifname), func(w io.Writer) error { return writeLocators(w, locs, ifname) })
-		}),
+		RunE: query(a, localLocators,
+			func(l locators) any { return view.Locators(l.locs, l.ifname) },
+			func(w io.Writer, l locators) error { return writeLocators(w, l.locs, l.ifname) }),
 	}
 }
 
@@ -98,35 +80,44 @@ func (a *app) statsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "show the ILNP counters of the namespace",
-		Long: `Show the ILNP counters of the namespace:
+		Long: `Show the ILNP counters of the namespace, one a line, as the kernel names
+them (ILNP_STATS_A_* in include/uapi/linux/ilnp.h, in lower case without
+the prefix; Documentation/networking/ilnp.rst describes them):
 
-  pkts_in, pkts_out   ILNP packets received and sent
-  bad_nonce           packets dropped because their nonce was wrong
-  no_session          packets with a nonce option but no session
-  lu_sent             Locator Updates sent
-  lu_received         Locator Updates received
-  lu_acked            Locator Updates the peer acknowledged
-  lu_retransmitted    Locator Update retransmissions
-  lu_failed           Locator Updates given up after the last retransmission
-  lu_malformed        malformed Locator Updates dropped
-  fallbacks           peers that fell back to plain IPv6
-  sessions_created, sessions_expired
-                      ILCC entries created and expired
-
+` + counterList() + `
 With -j: an object with these keys.`,
 		Example: "  ilnpctl stats\n  ilnpctl -j stats",
 		Args:    nargs(0, 0),
-		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			st, err := s.Stats()
-			if err != nil {
-				return err
-			}
-			return a.output(toStatsJSON(st), func(w io.Writer) error { return writeStats(w, st) })
-		}),
+		RunE: query(a, func(s *session) (ilnpnl.Stats, error) { return s.Stats() },
+			func(st ilnpnl.Stats) any { return st }, writeStats),
 	}
+}
+
+// locators are the local locators and the names of their interfaces.
+type locators struct {
+	locs   []ilnpnl.Locator
+	ifname view.Ifname
+}
+
+func localLocators(s *session) (locators, error) {
+	locs, err := s.Locators()
+	if err != nil {
+		return locators{}, err
+	}
+	ifname, err := s.ifnames()
+	return locators{locs, ifname}, err
+}
+
+// counterList lists the kernel's counters for the help, with the
+// description the UAPI header or the YAML spec gives each one.
+func counterList() string {
+	var b strings.Builder
+	for _, c := range ilnpnl.Counters() {
+		line := "  " + c.Name
+		if c.Doc != "" {
+			line = fmt.Sprintf("  %-18s  %s", c.Name, c.Doc)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }

@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -21,8 +21,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ilnp-linux/ilnp/selftests/scenario"
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/cli"
+	"github.com/ilnp-linux/ilnp/internal/lab/scenario"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
+	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/plot"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 func main() {
@@ -30,7 +35,7 @@ func main() {
 	defer stop()
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "ilnpdemo: %v\n", err)
-		os.Exit(1)
+		os.Exit(cli.Status(err, 1))
 	}
 }
 
@@ -65,9 +70,7 @@ type summary struct {
 	Steps       []string        `json:"steps"`
 	Up          scenario.Report `json:"up"`
 	Down        scenario.Report `json:"down"`
-	LUSent      uint64          `json:"lu_sent"`
-	LUAcked     uint64          `json:"lu_acked"`
-	LURetrans   uint64          `json:"lu_retransmitted"`
+	MNStats     ilnpnl.Stats    `json:"mn_stats"` // MN's counters at the end
 	MNCapture   string          `json:"mn_capture"`
 	CNCapture   string          `json:"cn_capture"`
 	MNDropped   int             `json:"mn_capture_dropped"`
@@ -137,7 +140,7 @@ func runOne(ctx context.Context, out, proto, rate string, delay, dwell time.Dura
 	sum := summary{
 		Proto: proto, Rate: rate, DelayMS: delay.Milliseconds(), ProcedureS: res.Procedure.Seconds(),
 		Steps: steps, Up: res.Up, Down: res.Down,
-		LUSent: res.MNStats.LUSent, LUAcked: res.MNStats.LUAcked, LURetrans: res.MNStats.LURetransmitted,
+		MNStats:   res.MNStats,
 		MNCapture: res.MNCapture, CNCapture: res.CNCapture, MNAddr: res.MNAddr.String(),
 		MNDropped: res.MNDropped, CNDropped: res.CNDropped,
 		FinishedUTC: time.Now().UTC(),
@@ -146,7 +149,7 @@ func runOne(ctx context.Context, out, proto, rate string, delay, dwell time.Dura
 	if err != nil {
 		return err
 	}
-	progress("done: %d LUs sent, %d acked; captures in %s", sum.LUSent, sum.LUAcked, dir)
+	progress("done: %d LUs sent, %d acked; captures in %s", sum.MNStats[ilnpnl.StatLUSent], sum.MNStats[ilnpnl.StatLUAcked], dir)
 	return os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
 }
 
@@ -156,21 +159,26 @@ func newReportCmd() *cobra.Command {
 		Use:   "report",
 		Short: "Print the metrics next to the paper's and write the plots",
 		Long: `report reads the summaries and captures of "ilnpdemo run" under --out,
-computes the paper's metrics (section 5.4) with ilnpcheck, prints them
-next to the figures the paper reports, and writes ilnpcheck's plots
-(PNG and SVG) under --out/PROTO/plots.`,
+computes the paper's metrics (section 5.4) as "ilnpcheck metrics" does,
+prints them next to the figures the paper reports, and writes the plots
+of "ilnpcheck plot --flows 2" (PNG and SVG) under --out/PROTO/plots.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return report(cmd.Context(), out, ilnpcheck)
+			return report(cmd.OutOrStdout(), out)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&out, "out", "o", "build/demo", "directory that ilnpdemo run wrote")
-	f.StringVar(&ilnpcheck, "ilnpcheck", "build/bin/ilnpcheck", "the ilnpcheck binary")
+	// The metrics and plots are ilnpcheck's packages, not its binary; the
+	// flag stays for the command lines that still pass it.
+	f.StringVar(&ilnpcheck, "ilnpcheck", "", "ignored (ilnpdemo computes the metrics itself)")
+	_ = f.MarkHidden("ilnpcheck")
 	return cmd
 }
 
-func report(ctx context.Context, out, ilnpcheck string) error {
+// report prints the table of the runs under out to stdout and writes
+// their plots.
+func report(stdout io.Writer, out string) error {
 	sums, err := filepath.Glob(filepath.Join(out, "*", "summary.json"))
 	if err != nil {
 		return err
@@ -179,8 +187,12 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 		return fmt.Errorf("no summary.json under %s: run \"ilnpdemo run\" first", out)
 	}
 	sort.Strings(sums)
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "run\tdirection\tMbit/s\tvs target\taa\tbb\tcc\tloss\tmisordered\tduplicates\tpaper (0/20/200 ms)")
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	head := []string{"run", "direction", "Mbit/s", "vs target"}
+	for _, an := range testbed.AccessNets {
+		head = append(head, an.Name)
+	}
+	fmt.Fprintln(w, strings.Join(append(head, "loss", "misordered", "duplicates", "paper (0/20/200 ms)"), "\t"))
 	var plots, notes []string
 	for _, path := range sums {
 		var s summary
@@ -191,9 +203,11 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		m, err := runMetrics(ctx, ilnpcheck, s.MNCapture, s.CNCapture)
+		// One pass over the captures serves the table and the plots
+		// (Series keeps what the sequence plots draw).
+		m, err := metrics.Analyze([]string{s.MNCapture, s.CNCapture}, metrics.Options{Interval: time.Second, Series: true}, nil)
 		if err != nil {
-			return err
+			return fmt.Errorf("metrics: %w", err)
 		}
 		rows, err := s.rows(m)
 		if err != nil {
@@ -202,20 +216,17 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 		for _, r := range rows {
 			fmt.Fprintln(w, strings.Join(r, "\t"))
 		}
-		dir := filepath.Join(filepath.Dir(path), "plots")
-		cmd := exec.CommandContext(ctx, ilnpcheck, "plot", "-o", dir, "--flows", "2", s.MNCapture, s.CNCapture)
-		cmd.Stderr = os.Stderr
-		o, err := cmd.Output()
+		files, err := plot.Write(m, plot.Options{Dir: filepath.Join(filepath.Dir(path), "plots"), MaxFlows: 2, MinPackets: 10})
 		if err != nil {
-			return fmt.Errorf("ilnpcheck plot: %w", err)
+			return err
 		}
-		for _, l := range strings.Fields(string(o)) {
-			if strings.HasSuffix(l, ".png") {
-				plots = append(plots, l)
+		for _, f := range files {
+			if strings.HasSuffix(f, ".png") {
+				plots = append(plots, f)
 			}
 		}
 		notes = append(notes, fmt.Sprintf("%s %d ms: procedure of %d steps in %.0f s; MN sent %d Locator Updates, %d acknowledged, %d retransmitted",
-			s.Proto, s.DelayMS, len(s.Steps), s.ProcedureS, s.LUSent, s.LUAcked, s.LURetrans))
+			s.Proto, s.DelayMS, len(s.Steps), s.ProcedureS, s.MNStats[ilnpnl.StatLUSent], s.MNStats[ilnpnl.StatLUAcked], s.MNStats[ilnpnl.StatLURetransmitted]))
 		if s.MNDropped+s.CNDropped > 0 {
 			notes = append(notes, fmt.Sprintf("%s %d ms: the captures missed %d packets at MN and %d at CN (tcpdump fell behind); the shares and ratios cover what they kept",
 				s.Proto, s.DelayMS, s.MNDropped, s.CNDropped))
@@ -224,64 +235,25 @@ func report(ctx context.Context, out, ilnpcheck string) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Println("\nThroughput and loss are iperf2's (at the receiver); shares, misordering and")
-	fmt.Println("duplicates come from the receiver's capture (ilnpcheck metrics).")
+	fmt.Fprintln(stdout, "\nThroughput and loss are iperf2's (at the receiver); shares, misordering and")
+	fmt.Fprintln(stdout, "duplicates come from the receiver's capture (ilnpcheck metrics).")
 	for _, n := range notes {
-		fmt.Println(n)
+		fmt.Fprintln(stdout, n)
 	}
-	fmt.Printf("\n%d plots (PNG, with SVG beside them):\n", len(plots))
+	fmt.Fprintf(stdout, "\n%d plots (PNG, with SVG beside them):\n", len(plots))
 	for _, p := range plots {
-		fmt.Println("  " + p)
+		fmt.Fprintln(stdout, "  "+p)
 	}
 	return nil
 }
 
-// metricsJSON is the part of `ilnpcheck metrics --json` the report reads.
-type metricsJSON struct {
-	Captures []struct {
-		Flows []struct {
-			Proto  string `json:"proto"`
-			SrcNID string `json:"src_nid"`
-			DstNID string `json:"dst_nid"`
-			Bytes  int64  `json:"bytes"`
-			Paths  []struct {
-				SrcL64 string `json:"src_l64"`
-				DstL64 string `json:"dst_l64"`
-				Bytes  int64  `json:"bytes"`
-			} `json:"paths"`
-			UDP *struct {
-				MisorderingRatio float64 `json:"misordering_ratio"`
-				DuplicateRatio   float64 `json:"duplicate_ratio"`
-			} `json:"udp"`
-			TCP *struct {
-				SeqMisorderingRatio float64 `json:"seq_misordering_ratio"`
-				DuplicateRatio      float64 `json:"duplicate_ratio"`
-			} `json:"tcp"`
-		} `json:"flows"`
-	} `json:"captures"`
-}
-
-func runMetrics(ctx context.Context, ilnpcheck string, pcaps ...string) (metricsJSON, error) {
-	var m metricsJSON
-	cmd := exec.CommandContext(ctx, ilnpcheck, append([]string{"metrics", "--json"}, pcaps...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return m, fmt.Errorf("ilnpcheck metrics: %w", err)
-	}
-	if err := json.Unmarshal(out, &m); err != nil {
-		return m, fmt.Errorf("ilnpcheck metrics: %w", err)
-	}
-	if len(m.Captures) != len(pcaps) {
-		return m, errors.New("ilnpcheck metrics: a capture is missing from its report")
-	}
-	return m, nil
-}
-
 // rows are the table's lines of one run: each direction measured at its
 // receiver (MN->CN at CN, capture 1; CN->MN at MN, capture 0).
-func (s summary) rows(m metricsJSON) ([][]string, error) {
-	const cnNID = "0:0:0:c"
+func (s summary) rows(m *metrics.Result) ([][]string, error) {
+	if len(m.Captures) != 2 {
+		return nil, errors.New("metrics: a capture is missing from the report")
+	}
+	cnNID := ilnp.ILVFrom16(testbed.CNAddr.As16()).NID
 	paper := map[string]string{
 		"udp": "loss, misordering < 1%; throughput within 0.4% of 10 Mbit/s",
 		"tcp": "misordering, duplicates negligible",
@@ -305,16 +277,13 @@ func (s summary) rows(m metricsJSON) ([][]string, error) {
 			return nil, fmt.Errorf("no %s flow %s in the captures", s.Proto, d.name)
 		}
 		f := flows[best]
-		shares := map[string]int64{}
+		shares := map[ilnp.L64]int64{}
 		for _, p := range f.Paths {
-			l := p.DstL64
+			l := p.Dst
 			if d.toCN {
-				l = p.SrcL64
+				l = p.Src
 			}
 			shares[l] += p.Bytes
-		}
-		share := func(l64 string) string {
-			return fmt.Sprintf("%.1f%%", 100*float64(shares[l64])/float64(f.Bytes))
 		}
 		var loss, mis, dup string
 		switch {
@@ -336,12 +305,12 @@ func (s summary) rows(m metricsJSON) ([][]string, error) {
 		if target, err := strconv.ParseFloat(strings.TrimSuffix(s.Rate, "M"), 64); err == nil && target > 0 {
 			vs = fmt.Sprintf("%+.1f%%", 100*(mbps/(target*1.048576)-1))
 		}
-		rows = append(rows, []string{
-			fmt.Sprintf("%s %d ms", s.Proto, s.DelayMS), d.name,
-			fmt.Sprintf("%.2f", mbps), vs,
-			share("2001:2:aa:aa"), share("2001:2:bb:bb"), share("2001:2:cc:cc"),
-			loss, mis, dup, paper,
-		})
+		row := []string{fmt.Sprintf("%s %d ms", s.Proto, s.DelayMS), d.name, fmt.Sprintf("%.2f", mbps), vs}
+		for _, an := range testbed.AccessNets {
+			l := ilnp.ILVFrom16(an.Prefix.Addr().As16()).L64
+			row = append(row, fmt.Sprintf("%.1f%%", 100*float64(shares[l])/float64(f.Bytes)))
+		}
+		rows = append(rows, append(row, loss, mis, dup, paper))
 	}
 	return rows, nil
 }

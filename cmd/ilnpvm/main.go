@@ -1,6 +1,6 @@
 // Command ilnpvm boots the project's kernel under QEMU (TCG) with the host's
 // root file system and runs a command in the guest. It is what `make vm`
-// runs; see the qemu package for how the guest is set up.
+// runs; see the internal/vm package for how the guest is set up.
 package main
 
 import (
@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ilnp-linux/ilnp/qemu"
+	"github.com/ilnp-linux/ilnp/internal/vm"
 )
 
 // Exit statuses of ilnpvm itself, chosen like timeout(1) and env(1) so that
@@ -47,9 +47,8 @@ func run() int {
 
 func newRootCmd(status *int) *cobra.Command {
 	top := projectRoot()
-	cfg := qemu.Config{
+	cfg := vm.Config{
 		Kernel: filepath.Join(top, "build", "bzImage"),
-		Init:   filepath.Join(top, "qemu", "guest-init.sh"),
 		Share:  top,
 	}
 	cmd := &cobra.Command{
@@ -67,7 +66,10 @@ guest console is copied to standard output. ilnpvm exits with COMMAND's exit
 status, with 124 if the run timed out, and with 125 if the guest did not
 boot, did not report an exit status, or its kernel reported an oops, BUG,
 WARNING, KASAN, lockdep, UBSAN, kmemleak or panic on the console (only
-lines with a printk timestamp are judged).
+lines with a printk timestamp are judged). On a kernel with kmemleak, the
+guest scans twice after COMMAND and the report is printed; an unreferenced
+object allocated by ILNP code (an ilnp_ function in its backtrace), or a
+scan that failed, also gives 125.
 
 Without COMMAND, ilnpvm starts an interactive shell on the guest console
 (Ctrl-A X quits QEMU).`,
@@ -96,7 +98,7 @@ Without COMMAND, ilnpvm starts an interactive shell on the guest console
 	}
 	f := cmd.Flags()
 	f.StringVarP(&cfg.Kernel, "kernel", "k", cfg.Kernel, "kernel image to boot")
-	f.StringVar(&cfg.Init, "init", cfg.Init, "guest init script (same path in the guest)")
+	f.StringVar(&cfg.Init, "init", "", "guest init script, the same path in the guest (default: the built-in internal/vm/guest-init.sh)")
 	f.StringVar(&cfg.Share, "share", cfg.Share, "host directory mounted read-write in the guest")
 	f.StringVarP(&cfg.Dir, "dir", "C", "", "working directory of COMMAND in the guest (default: current directory)")
 	f.StringVarP(&cfg.Memory, "memory", "m", "2G", "guest memory")
@@ -107,15 +109,15 @@ Without COMMAND, ilnpvm starts an interactive shell on the guest console
 	return cmd
 }
 
-func runGuest(ctx context.Context, cfg qemu.Config, status *int) error {
-	res, err := qemu.Run(ctx, cfg)
+func runGuest(ctx context.Context, cfg vm.Config, status *int) error {
+	res, err := vm.Run(ctx, cfg)
 	if res != nil {
 		for _, f := range res.Faults {
 			fmt.Fprintf(os.Stderr, "ilnpvm: kernel fault report: %s\n", f)
 		}
 	}
 	switch {
-	case errors.Is(err, qemu.ErrTimeout):
+	case errors.Is(err, vm.ErrTimeout):
 		*status = exitTimeout
 		return err
 	case err != nil:
@@ -124,15 +126,21 @@ func runGuest(ctx context.Context, cfg qemu.Config, status *int) error {
 	case len(res.Faults) > 0:
 		*status = exitGuestFault
 		return fmt.Errorf("%d kernel fault report(s) on the console; the command exited with status %d", len(res.Faults), res.ExitCode)
+	case res.Kmemleak.Check() != nil:
+		*status = exitGuestFault
+		return fmt.Errorf("%w; the command exited with status %d", res.Kmemleak.Check(), res.ExitCode)
 	}
 	*status = res.ExitCode
 	fmt.Fprintf(os.Stderr, "ilnpvm: command exited with status %d after %.1f s\n", res.ExitCode, res.Elapsed.Seconds())
 	return nil
 }
 
-func absPaths(cfg *qemu.Config) (qemu.Config, error) {
+func absPaths(cfg *vm.Config) (vm.Config, error) {
 	out := *cfg
 	for _, p := range []*string{&out.Kernel, &out.Init, &out.Share} {
+		if *p == "" {
+			continue
+		}
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return out, fmt.Errorf("path %q: %w", *p, err)
@@ -150,7 +158,7 @@ func projectRoot() string {
 		return "."
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "qemu", "guest-init.sh")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "internal", "vm", "guest-init.sh")); err == nil {
 			return dir
 		}
 		if dir == filepath.Dir(dir) {

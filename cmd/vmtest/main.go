@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ilnp-linux/ilnp/selftests/harness"
+	"github.com/ilnp-linux/ilnp/internal/vm/harness"
 )
 
 func main() {
@@ -30,22 +30,37 @@ func main() {
 
 func newRootCmd() *cobra.Command {
 	cfg := harness.Config{Output: os.Stdout}
+	list := false
 	cmd := &cobra.Command{
 		Use:   "vmtest [flags] [PACKAGE...]",
 		Short: "Run the VM selftests, one guest boot per package",
 		Long: `vmtest compiles each selftest package (selftests/PACKAGE, tests with the
-vmtest build tag) with 'go test -c', boots the kernel under QEMU once per
-package and runs the test binary there as root with -test.v. The guest
-console is shown and kept in build/selftests/PACKAGE.console.log.
+vmtest build tag, or --tags) with 'go test -c', boots the kernel under QEMU
+once per package and runs the test binary there as root with -test.v. The
+guest console is shown and kept in build/selftests/PACKAGE.console.log.
 
-A package passes when its test binary exits 0, every test reports PASS, at
-least one test ran, and the kernel reported no fault on the console. A
-guest that does not boot is a failure, and so is a skipped test unless
---allow-skip is given. Without PACKAGE arguments, every selftest package
-runs. The last line is "vmtest: N passed, M failed", counting top-level
-tests (a package that fails before reporting counts as one failure).`,
+Without PACKAGE arguments, every selftest package runs: each directory
+under selftests/ (at any depth) with test files of the tag. A _test.go
+file under selftests/ that does not build with vmtest or vmbench, or that
+builds without them, stops discovery with an error naming it.
+
+A package passes when the guest reported the test binary's exit status
+(it booted, did not crash, did not time out), the binary exited 0, at
+least one test ran, every top-level test reported PASS (a test that
+started and reported nothing fails), no test or subtest was skipped
+(unless --allow-skip), the kernel printed no fault report (oops, BUG,
+WARNING, KASAN, lockdep, UBSAN, hung task, panic) and, on a kernel with
+kmemleak, its report after the command (scanned twice by the guest init)
+has no unreferenced object allocated by ILNP code (other objects are
+printed and counted). Every reason a package failed is listed.
+
+The last line is "vmtest: N passed, M failed". It counts top-level tests
+(one with a skipped subtest counts as failed), plus one failure for each
+package that failed without a failed test (a build failure, a kernel
+fault or leak, a non-zero exit, a guest that timed out or died).`,
 		Example: `  vmtest                       # all packages
-  vmtest --run 'TestBadWrites' sysctl`,
+  vmtest --run 'TestBadWrites' sysctl
+  vmtest --list                # what discovery finds`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, pkgs []string) error {
@@ -60,16 +75,26 @@ tests (a package that fails before reporting counts as one failure).`,
 			if cfg.OutDir, err = filepath.Abs(cfg.OutDir); err != nil {
 				return err
 			}
-			// Knobs of the guest tests (BENCH_SECONDS, ...) pass through.
+			// Knobs of the guest tests (BENCH_SECONDS, FUZZ_SECONDS,
+			// FUZZ_SEED, ...) pass through.
 			for _, kv := range os.Environ() {
-				if strings.HasPrefix(kv, "BENCH_") {
+				if strings.HasPrefix(kv, "BENCH_") || strings.HasPrefix(kv, "FUZZ_") {
 					cfg.Env = append(cfg.Env, kv)
 				}
 			}
 			if len(pkgs) == 0 {
-				if pkgs, err = harness.Packages(root); err != nil {
+				if pkgs, err = harness.Packages(root, cfg.Tags); err != nil {
 					return err
 				}
+				if len(pkgs) == 0 {
+					return fmt.Errorf("no selftest package under %s/selftests has tests with the %s build tag", root, cfg.Tags)
+				}
+			}
+			if list {
+				for _, p := range pkgs {
+					fmt.Fprintln(cfg.Output, p)
+				}
+				return nil
 			}
 			return run(c.Context(), cfg, pkgs)
 		},
@@ -81,6 +106,7 @@ tests (a package that fails before reporting counts as one failure).`,
 	f.DurationVar(&cfg.Timeout, "timeout", 20*time.Minute, "time limit of one package")
 	f.BoolVar(&cfg.AllowSkip, "allow-skip", false, "count skipped tests as passed")
 	f.StringVar(&cfg.Tags, "tags", "vmtest", "build tags of the guest-side tests (vmbench for make bench)")
+	f.BoolVar(&list, "list", false, "print the packages that would run, one a line, and exit")
 	return cmd
 }
 
@@ -88,38 +114,14 @@ func run(ctx context.Context, cfg harness.Config, pkgs []string) error {
 	if _, err := os.Stat(cfg.Kernel); err != nil {
 		return fmt.Errorf("kernel: %w (run 'make kernel')", err)
 	}
-	var passed, failed int
 	var results []harness.PackageResult
 	for _, pkg := range pkgs {
 		fmt.Fprintf(cfg.Output, "=== vmtest: selftests/%s: building and booting %s\n", pkg, cfg.Kernel)
-		r := harness.RunPackage(ctx, cfg, pkg)
-		results = append(results, r)
-		for _, t := range r.Tests {
-			if t.Outcome == harness.Pass || (t.Outcome == harness.Skip && cfg.AllowSkip) {
-				passed++
-			} else {
-				failed++
-			}
-		}
-		if !r.Passed() && len(r.Tests) == 0 {
-			failed++ // nothing reported: count the package itself
-		}
+		results = append(results, harness.RunPackage(ctx, cfg, pkg))
 	}
 	fmt.Fprintln(cfg.Output, "=== vmtest summary")
-	for _, r := range results {
-		verdict := "PASS"
-		if !r.Passed() {
-			verdict = "FAIL"
-		}
-		fmt.Fprintf(cfg.Output, "%s selftests/%s (%d tests, %.1f s)\n", verdict, r.Package, len(r.Tests), r.Elapsed.Seconds())
-		for _, t := range r.Tests {
-			fmt.Fprintf(cfg.Output, "    %s %s\n", t.Outcome, t.Name)
-		}
-		if r.Err != nil {
-			fmt.Fprintf(cfg.Output, "    reason: %v (console log: %s)\n", r.Err, r.Log)
-		}
-	}
-	summary := fmt.Sprintf("vmtest: %d passed, %d failed\n", passed, failed)
+	harness.Report(cfg.Output, results)
+	summary := harness.Summarize(results, cfg.AllowSkip).String() + "\n"
 	fmt.Fprint(cfg.Output, summary)
 	// make test repeats it as its closing line.
 	if err := os.WriteFile(filepath.Join(cfg.OutDir, "summary"), []byte(summary), 0o644); err != nil {

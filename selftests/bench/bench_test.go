@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
 )
 
 // TestTCPThroughputILNPvsIPv6 runs iperf2 TCP from MN to CN over aa,

@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
-	"github.com/ilnp-linux/ilnp/selftests/scenario"
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
+	"github.com/ilnp-linux/ilnp/internal/lab/scenario"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 // luFilter captures ICMPv6 Locator Updates behind an 8-octet destination
@@ -29,15 +31,15 @@ const flowSeconds = 30
 // mobile is the testbed with MN on aa only and both ends in ILNP mode,
 // each knowing the other.
 type mobile struct {
-	*ilnptest.Testbed
+	*labtest.Testbed
 	t     *testing.T
 	mover *testbed.Mover
 }
 
 func newMobile(t *testing.T, delay time.Duration) *mobile {
 	t.Helper()
-	tb := ilnptest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa"}, Delay: delay})
-	ilnptest.Ctl(t, tb.CN, "peer", "add", tb.MNAddr.String())
+	tb := labtest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa"}, Delay: delay})
+	labtest.Ctl(t, tb.CN, "peer", "add", tb.MNAddr.String())
 	// Complete checksums on the wire at CN, so that captures there can
 	// be checked: R4 towards CN and CN itself compute them in software.
 	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
@@ -54,9 +56,9 @@ func newMobile(t *testing.T, delay time.Duration) *mobile {
 }
 
 // cnPeer is MN's ILCC entry for CN.
-func (m *mobile) cnPeer() ilnptest.Peer {
+func (m *mobile) cnPeer() view.Peer {
 	m.t.Helper()
-	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(m.t, m.MN), testbed.CNAddr)
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(m.t, m.MN), testbed.CNAddr)
 	if !ok {
 		m.t.Fatal("MN has no ILCC entry for CN")
 	}
@@ -66,13 +68,13 @@ func (m *mobile) cnPeer() ilnptest.Peer {
 // cnView is CN's view of MN's locators: state by L64.
 func (m *mobile) cnView() map[string]string {
 	m.t.Helper()
-	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(m.t, m.CN), m.MNAddr)
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(m.t, m.CN), m.MNAddr)
 	if !ok {
 		m.t.Fatal("CN has no ILCC entry for MN")
 	}
 	states := make(map[string]string)
 	for _, l := range p.Locators {
-		states[l.L64] = l.State
+		states[l.L64.String()] = l.State.String()
 	}
 	return states
 }
@@ -86,7 +88,7 @@ func (m *mobile) attach(name string) {
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	if got, want := ilnptest.NIDString(addr), ilnptest.NIDString(m.MNAddr); got != want {
+	if got, want := labtest.NID(addr), labtest.NID(m.MNAddr); got != want {
 		m.t.Errorf("MN's address on %s is %s: NID %s, want %s", name, addr, got, want)
 	}
 }
@@ -131,7 +133,7 @@ func start(t *testing.T, h *testbed.Host, name string, args ...string) *testbed.
 // listening waits until an iperf2 server listens on the host.
 func listening(t *testing.T, h *testbed.Host, proto string) {
 	t.Helper()
-	if err := h.WaitListening(context.Background(), proto, ilnptest.IperfPort, 10*time.Second); err != nil {
+	if err := h.WaitListening(context.Background(), proto, labtest.IperfPort, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -196,17 +198,17 @@ func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 		if lu.checksum != "1" {
 			m.t.Errorf("LU %s -> %s: tshark checksum status %q, want 1 (Good)", lu.src, lu.dst, lu.checksum)
 		}
-		switch ilnptest.NIDString(lu.src) {
-		case ilnptest.NIDString(m.MNAddr):
+		switch labtest.NID(lu.src) {
+		case labtest.NID(m.MNAddr):
 			adverts++
-			if lu.nonce != p.NonceTx {
-				m.t.Errorf("LU from MN carries nonce %q, MN's is %q", lu.nonce, p.NonceTx)
+			if lu.nonce != p.NonceTx.Hex() {
+				m.t.Errorf("LU from MN carries nonce %q, MN's is %q", lu.nonce, p.NonceTx.Hex())
 			}
 			pending = lu
-		case ilnptest.NIDString(testbed.CNAddr):
+		case labtest.NID(testbed.CNAddr):
 			acks++
-			if lu.nonce != p.NonceRx {
-				m.t.Errorf("LU-ack from CN carries nonce %q, CN's is %q", lu.nonce, p.NonceRx)
+			if lu.nonce != p.NonceRx.Hex() {
+				m.t.Errorf("LU-ack from CN carries nonce %q, CN's is %q", lu.nonce, p.NonceRx.Hex())
 			}
 			if pending == nil {
 				m.t.Errorf("LU-ack at %s answers no LU", lu.at.Format("15:04:05.000"))
@@ -228,7 +230,7 @@ func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 // validate runs ilnpcheck on a capture: every ILNP packet must be valid.
 func validate(t *testing.T, pcap string) {
 	t.Helper()
-	out, err := exec.Command(ilnptest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
+	out, err := exec.Command(labtest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
 	if err != nil {
 		t.Errorf("ilnpcheck %s: %v\n%s", pcap, err, out)
 	}
@@ -356,7 +358,7 @@ func TestMoveTCP(t *testing.T) {
 			if err := cnCap.Stop(); err != nil {
 				t.Fatal(err)
 			}
-			segs, resets := ilnptest.TCPResets(t, cnCap.Path)
+			segs, resets := labtest.TCPResets(t, cnCap.Path)
 			if segs == 0 || resets != 0 {
 				t.Errorf("capture at CN: %d TCP segments, %d with RST; want segments and no RST", segs, resets)
 			}
@@ -369,7 +371,7 @@ func TestMoveTCP(t *testing.T) {
 func TestLostLU(t *testing.T) {
 	m := newMobile(t, 0)
 	m.pingRTT() // a live session
-	mon := start(t, m.MN, ilnptest.Bin(t, "ilnpctl"), "-j", "monitor")
+	mon := start(t, m.MN, labtest.Bin(t, "ilnpctl"), "-j", "monitor")
 	ctx := context.Background()
 	for _, args := range [][]string{
 		{"qdisc", "add", "dev", "aa", "clsact"},
@@ -381,13 +383,13 @@ func TestLostLU(t *testing.T) {
 			t.Fatalf("tc %v: %v\n%s", args, err, out)
 		}
 	}
-	before := ilnptest.ReadStats(t, m.MN)
+	before := labtest.ReadStats(t, m.MN)
 	if err := m.AttachMN("bb"); err != nil {
 		t.Fatal(err)
 	}
 	// The LU has passed the filter once MN counts it sent.
 	deadline := time.Now().Add(10 * time.Second)
-	for ilnptest.ReadStats(t, m.MN).LUSent == before.LUSent {
+	for labtest.ReadStats(t, m.MN)[ilnpnl.StatLUSent] == before[ilnpnl.StatLUSent] {
 		if time.Now().After(deadline) {
 			t.Fatal("MN sent no LU after gaining bb")
 		}
@@ -410,14 +412,14 @@ func TestLostLU(t *testing.T) {
 	if out, err := m.MN.Run(ctx, "tc", "filter", "del", "dev", "aa", "egress", "prio", "1"); err != nil {
 		t.Fatalf("tc filter del: %v\n%s", err, out)
 	}
-	if err := m.mover.Settle(ctx, before.LUSent, "+bb"); err != nil {
+	if err := m.mover.Settle(ctx, before[ilnpnl.StatLUSent], "+bb"); err != nil {
 		t.Fatal(err)
 	}
-	after := ilnptest.ReadStats(t, m.MN)
-	if d := after.LURetransmitted - before.LURetransmitted; d < dropped {
+	after := labtest.ReadStats(t, m.MN)
+	if d := after[ilnpnl.StatLURetransmitted] - before[ilnpnl.StatLURetransmitted]; d < dropped {
 		t.Errorf("MN counts %d LU retransmissions, want at least the %d LUs dropped", d, dropped)
 	}
-	if d := after.LUAcked - before.LUAcked; d != 1 {
+	if d := after[ilnpnl.StatLUAcked] - before[ilnpnl.StatLUAcked]; d != 1 {
 		t.Errorf("MN counts %d acked LUs, want 1", d)
 	}
 	if got := m.cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] != "active" {
@@ -479,7 +481,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := cnCap.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if segs, resets := ilnptest.TCPResets(t, cnCap.Path); segs == 0 || resets != 0 {
+	if segs, resets := labtest.TCPResets(t, cnCap.Path); segs == 0 || resets != 0 {
 		t.Errorf("capture at CN: %d TCP segments, %d with RST; want segments and no RST", segs, resets)
 	}
 }

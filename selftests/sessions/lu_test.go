@@ -5,7 +5,6 @@ package sessions
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"net"
 	"net/netip"
 	"testing"
@@ -15,8 +14,10 @@ import (
 	"github.com/google/gopacket/layers"
 	"golang.org/x/sys/unix"
 
-	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 // mnToken is MN's interface identifier on every network in the LU test,
@@ -44,7 +45,7 @@ func luBody(num, op byte, recs ...[]byte) []byte {
 
 // luFrame builds an Ethernet frame from MN to CN holding an ICMPv6 LU with
 // code 1 and body, behind a nonce option with nonce (none when nil).
-func luFrame(t *testing.T, tb *ilnptest.Testbed, nonce, body []byte) []byte {
+func luFrame(t *testing.T, tb *labtest.Testbed, nonce, body []byte) []byte {
 	t.Helper()
 	mnLink, err := tb.MN.Link("aa")
 	if err != nil {
@@ -79,7 +80,7 @@ func luFrame(t *testing.T, tb *ilnptest.Testbed, nonce, body []byte) []byte {
 	return buf.Bytes()
 }
 
-func sendFrames(t *testing.T, tb *ilnptest.Testbed, frames ...[]byte) {
+func sendFrames(t *testing.T, tb *labtest.Testbed, frames ...[]byte) {
 	t.Helper()
 	idx, err := tb.MN.LinkIndex("aa")
 	if err != nil {
@@ -104,10 +105,10 @@ func sendFrames(t *testing.T, tb *ilnptest.Testbed, frames ...[]byte) {
 	time.Sleep(time.Second)
 }
 
-func locatorStates(p ilnptest.Peer) map[string]string {
+func locatorStates(p view.Peer) map[string]string {
 	m := map[string]string{}
 	for _, l := range p.Locators {
-		m[l.L64] = l.State
+		m[l.L64.String()] = l.State.String()
 	}
 	return m
 }
@@ -117,27 +118,24 @@ func locatorStates(p ilnptest.Peer) map[string]string {
 // listed locator, where MN counts the ack; forged and malformed LUs are
 // dropped with the matching counter raised and change nothing.
 func TestLocatorUpdateReceive(t *testing.T) {
-	tb := ilnptest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa", "bb"}, MNToken: mnToken})
+	tb := labtest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa", "bb"}, MNToken: mnToken})
 	ctx := context.Background()
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-I", tb.MNAddr.String(), testbed.CNAddr.String()); err != nil {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
-	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr)
-	if !ok || p.NonceTx == "" {
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr)
+	if !ok || p.NonceTx.IsZero() {
 		t.Fatalf("MN's entry for CN has no nonce: %+v", p)
 	}
-	nonce, err := hex.DecodeString(p.NonceTx)
-	if err != nil {
-		t.Fatalf("nonce %q: %v", p.NonceTx, err)
-	}
+	nonce := p.NonceTx.Bytes()
 	cnView := func() map[string]string {
-		p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.CN), tb.MNAddr)
+		p, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.CN), tb.MNAddr)
 		if !ok {
 			t.Fatal("CN has no entry for MN")
 		}
 		return locatorStates(p)
 	}
-	before, cnBefore := cnView(), ilnptest.ReadStats(t, tb.CN)
+	before, cnBefore := cnView(), labtest.ReadStats(t, tb.CN)
 
 	aa, bb := luRecord("2001:2:aa:aa", 1, 15), luRecord("2001:2:bb:bb", 1, 15)
 	wrong := append([]byte(nil), nonce...)
@@ -150,21 +148,21 @@ func TestLocatorUpdateReceive(t *testing.T) {
 		luFrame(t, tb, nonce, luBody(1, 1, aa, bb[:4])), // length disagrees with Num of Locs
 		luFrame(t, tb, nonce, luBody(2, 7, aa, bb)),     // Operation 7
 	)
-	cnAfter := ilnptest.ReadStats(t, tb.CN)
-	if d := cnAfter.BadNonce - cnBefore.BadNonce; d != 1 {
+	cnAfter := labtest.ReadStats(t, tb.CN)
+	if d := cnAfter[ilnpnl.StatBadNonce] - cnBefore[ilnpnl.StatBadNonce]; d != 1 {
 		t.Errorf("bad-nonce counter rose by %d, want 1", d)
 	}
-	if d := cnAfter.LUMalformed - cnBefore.LUMalformed; d != 5 {
+	if d := cnAfter[ilnpnl.StatLUMalformed] - cnBefore[ilnpnl.StatLUMalformed]; d != 5 {
 		t.Errorf("LU-malformed counter rose by %d, want 5", d)
 	}
-	if d := cnAfter.LUReceived - cnBefore.LUReceived; d != 0 {
+	if d := cnAfter[ilnpnl.StatLUReceived] - cnBefore[ilnpnl.StatLUReceived]; d != 0 {
 		t.Errorf("LU-received counter rose by %d for forged LUs", d)
 	}
 	if got := cnView(); !equalStates(got, before) {
 		t.Errorf("forged LUs changed CN's view of MN: %v, was %v", got, before)
 	}
 
-	mnBefore := ilnptest.ReadStats(t, tb.MN)
+	mnBefore := labtest.ReadStats(t, tb.MN)
 	sendFrames(t, tb, luFrame(t, tb, nonce, luBody(2, 1, aa, bb)))
 	if got := cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] != "active" {
 		t.Errorf("after an LU listing aa and bb, CN has %v", got)
@@ -173,19 +171,19 @@ func TestLocatorUpdateReceive(t *testing.T) {
 	if got := cnView(); got["2001:2:aa:aa"] != "valid" || got["2001:2:bb:bb"] != "active" {
 		t.Errorf("after an LU listing bb only, CN has %v, want aa valid and bb active", got)
 	}
-	cnLast, mnLast := ilnptest.ReadStats(t, tb.CN), ilnptest.ReadStats(t, tb.MN)
-	if d := cnLast.LUReceived - cnAfter.LUReceived; d != 2 {
+	cnLast, mnLast := labtest.ReadStats(t, tb.CN), labtest.ReadStats(t, tb.MN)
+	if d := cnLast[ilnpnl.StatLUReceived] - cnAfter[ilnpnl.StatLUReceived]; d != 2 {
 		t.Errorf("CN counts %d LUs received, want 2", d)
 	}
 	// Each advertisement is acknowledged to MN, which checks CN's nonce;
 	// MN sent neither, so neither completes an LU of its own.
-	if d := mnLast.PktsIn - mnBefore.PktsIn; d < 2 {
+	if d := mnLast[ilnpnl.StatPktsIn] - mnBefore[ilnpnl.StatPktsIn]; d < 2 {
 		t.Errorf("MN accepted %d packets with CN's nonce, want the 2 LU-acks", d)
 	}
-	if d := mnLast.BadNonce - mnBefore.BadNonce; d != 0 {
+	if d := mnLast[ilnpnl.StatBadNonce] - mnBefore[ilnpnl.StatBadNonce]; d != 0 {
 		t.Errorf("MN rejected %d packets for their nonce", d)
 	}
-	if d := mnLast.LUAcked - mnBefore.LUAcked; d != 0 {
+	if d := mnLast[ilnpnl.StatLUAcked] - mnBefore[ilnpnl.StatLUAcked]; d != 0 {
 		t.Errorf("MN counts %d acks of LUs it never sent", d)
 	}
 	// The session still works.

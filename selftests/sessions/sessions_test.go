@@ -18,8 +18,10 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
-	"github.com/ilnp-linux/ilnp/selftests/ilnptest"
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
+	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 // TestSessionOnTheWire: ping, iperf2 TCP and UDP between MN and CN in ILNP
@@ -27,7 +29,7 @@ import (
 // flows, one nonce per direction (as tshark decodes it), no fragment, and
 // valid NID-only transport checksums (as ilnpcheck checks them).
 func TestSessionOnTheWire(t *testing.T) {
-	tb := ilnptest.NewTestbed(t, true)
+	tb := labtest.NewTestbed(t, true)
 	// Complete checksums on the wire at CN: R4 towards CN and CN itself
 	// compute them in software instead of leaving them to an offload.
 	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
@@ -35,7 +37,7 @@ func TestSessionOnTheWire(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ilnptest.StartIperfServers(t, tb.CN)
+	labtest.StartIperfServers(t, tb.CN)
 	pcap := filepath.Join(t.TempDir(), "cn.pcap")
 	capture, err := tb.CN.StartCapture("dd", pcap)
 	if err != nil {
@@ -61,19 +63,19 @@ func TestSessionOnTheWire(t *testing.T) {
 
 	checkNonces(t, pcap, tb.MNAddr, testbed.CNAddr)
 
-	out, err := exec.Command(ilnptest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
+	out, err := exec.Command(labtest.Bin(t, "ilnpcheck"), pcap).CombinedOutput()
 	if err != nil {
 		t.Errorf("ilnpcheck %s: %v\n%s", pcap, err, out)
 	} else {
 		t.Logf("ilnpcheck:\n%s", out)
 	}
 
-	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr)
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr)
 	if !ok {
 		t.Fatal("MN's ILCC has no entry for CN")
 	}
-	if p.Stats.PktsOut == 0 || p.Stats.PktsIn == 0 {
-		t.Errorf("MN's entry for CN counts %d packets out, %d in", p.Stats.PktsOut, p.Stats.PktsIn)
+	if p.Stats[ilnpnl.StatPktsOut] == 0 || p.Stats[ilnpnl.StatPktsIn] == 0 {
+		t.Errorf("MN's entry for CN counts %d packets out, %d in", p.Stats[ilnpnl.StatPktsOut], p.Stats[ilnpnl.StatPktsIn])
 	}
 }
 
@@ -141,13 +143,13 @@ func checkNonces(t *testing.T, pcap string, mn, cn netip.Addr) {
 // a packet socket on MN's link, are dropped at CN and counted exactly; the
 // session carries on.
 func TestForgedNonce(t *testing.T) {
-	tb := ilnptest.NewTestbed(t, true)
+	tb := labtest.NewTestbed(t, true)
 	ctx := context.Background()
 	cn := testbed.CNAddr.String()
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", cn); err != nil {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
-	before := ilnptest.ReadStats(t, tb.CN)
+	before := labtest.ReadStats(t, tb.CN)
 
 	const forged = 7
 	pkt := forgedUDP(t, tb, []byte{0xde, 0xad, 0xbe, 0xef})
@@ -157,8 +159,8 @@ func TestForgedNonce(t *testing.T) {
 	}
 	sendFrames(t, tb, frames...)
 
-	after := ilnptest.ReadStats(t, tb.CN)
-	if got := after.BadNonce - before.BadNonce; got != forged {
+	after := labtest.ReadStats(t, tb.CN)
+	if got := after[ilnpnl.StatBadNonce] - before[ilnpnl.StatBadNonce]; got != forged {
 		t.Errorf("CN's bad-nonce counter rose by %d, want %d", got, forged)
 	}
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", cn); err != nil {
@@ -168,7 +170,7 @@ func TestForgedNonce(t *testing.T) {
 
 // forgedUDP builds an Ethernet frame from MN to R1 carrying a UDP datagram
 // from MN to CN with a nonce option holding nonce (not the session's).
-func forgedUDP(t *testing.T, tb *ilnptest.Testbed, nonce []byte) []byte {
+func forgedUDP(t *testing.T, tb *labtest.Testbed, nonce []byte) []byte {
 	t.Helper()
 	mnLink, err := tb.MN.Link("aa")
 	if err != nil {
@@ -224,8 +226,8 @@ func nidOnlyAddr(a netip.Addr) net.IP {
 // nonce draws a Parameter Problem, MN marks CN IPv6-only, and the TCP
 // connection completes as plain IPv6.
 func TestFallbackToIPv6(t *testing.T) {
-	tb := ilnptest.NewTestbed(t, false)
-	ilnptest.StartIperfServers(t, tb.CN)
+	tb := labtest.NewTestbed(t, false)
+	labtest.StartIperfServers(t, tb.CN)
 	synBefore := netstat(t, tb.MN, "TcpExtTCPSynRetrans")
 	out, err := tb.MN.Run(context.Background(), "iperf", "-c", testbed.CNAddr.String(), "-V", "-t", "1")
 	if err != nil {
@@ -235,28 +237,28 @@ func TestFallbackToIPv6(t *testing.T) {
 	if d := netstat(t, tb.MN, "TcpExtTCPSynRetrans") - synBefore; d != 1 {
 		t.Errorf("%d SYN retransmissions, want exactly 1", d)
 	}
-	p, ok := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr)
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr)
 	if !ok {
 		t.Fatal("MN's ILCC lost CN")
 	}
 	if !contains(p.Flags, "ipv6_only") {
 		t.Errorf("CN's flags %v, want ipv6_only", p.Flags)
 	}
-	if s := ilnptest.ReadStats(t, tb.MN); s.Fallbacks != 1 {
-		t.Errorf("MN counts %d fallbacks, want 1", s.Fallbacks)
+	if s := labtest.ReadStats(t, tb.MN); s[ilnpnl.StatFallbacks] != 1 {
+		t.Errorf("MN counts %d fallbacks, want 1", s[ilnpnl.StatFallbacks])
 	}
 }
 
 // TestUnprivileged: a user without CAP_NET_ADMIN can dump the ILCC but
 // never sees nonces, and cannot add peers.
 func TestUnprivileged(t *testing.T) {
-	tb := ilnptest.NewTestbed(t, true)
+	tb := labtest.NewTestbed(t, true)
 	ctx := context.Background()
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", testbed.CNAddr.String()); err != nil {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
 	asNobody := func(args ...string) (string, error) {
-		all := append([]string{"--reuid", "nobody", "--regid", "nogroup", "--clear-groups", ilnptest.Bin(t, "ilnpctl")}, args...)
+		all := append([]string{"--reuid", "nobody", "--regid", "nogroup", "--clear-groups", labtest.Bin(t, "ilnpctl")}, args...)
 		var b bytes.Buffer
 		cmd := tb.MN.Command(ctx, "setpriv", all...)
 		cmd.Stdout, cmd.Stderr = &b, &b
@@ -267,17 +269,17 @@ func TestUnprivileged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unprivileged show ilcc: %v\n%s", err, out)
 	}
-	var peers []ilnptest.Peer
+	var peers []view.Peer
 	if err := json.Unmarshal([]byte(out), &peers); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if p, ok := ilnptest.PeerByNID(peers, testbed.CNAddr); !ok {
+	if p, ok := labtest.PeerByNID(peers, testbed.CNAddr); !ok {
 		t.Errorf("unprivileged dump lacks CN: %s", out)
-	} else if p.NonceTx != "" || p.NonceRx != "" {
+	} else if !p.NonceTx.IsZero() || !p.NonceRx.IsZero() {
 		t.Errorf("unprivileged dump shows nonces: %s", out)
 	}
 	// The privileged dump does show them, so the check above can fail.
-	if p, _ := ilnptest.PeerByNID(ilnptest.ShowILCC(t, tb.MN), testbed.CNAddr); p.NonceTx == "" || p.NonceRx == "" {
+	if p, _ := labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr); p.NonceTx.IsZero() || p.NonceRx.IsZero() {
 		t.Errorf("privileged dump lacks nonces: %+v", p)
 	}
 	if out, err := asNobody("peer", "add", "2001:2:dd:dd::99"); err == nil {

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ilnp-linux/ilnp/selftests/testbed"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
 )
 
 const (

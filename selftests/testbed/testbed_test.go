@@ -11,42 +11,27 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// newTestbed builds the testbed for one test and tears it down after.
-func newTestbed(t *testing.T, opts Options) *Testbed {
-	t.Helper()
-	if opts.Dir == "" {
-		opts.Dir = t.TempDir()
-	}
-	tb, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := tb.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return tb
-}
+	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
+	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+)
 
 // TestSLAAC: MN learns the three prefixes from radvd within 10 s, using
 // the paper's Table 3 settings, which are in place on every interface.
 func TestSLAAC(t *testing.T) {
-	tb := newTestbed(t, Options{})
+	tb := labtest.PlainTestbed(t, testbed.Options{})
 	start := time.Now()
 	addrs, err := tb.WaitSLAAC(context.Background(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("MN addresses after %s: %v", time.Since(start).Round(time.Millisecond), addrs)
-	for i, an := range AccessNets {
-		want := eui64(an.Prefix, MNHardwareAddr(i))
+	for i, an := range testbed.AccessNets {
+		want := eui64(an.Prefix, testbed.MNHardwareAddr(i))
 		if addrs[an.Name] != want {
 			t.Errorf("%s: MN address %s, want the EUI-64 address %s", an.Name, addrs[an.Name], want)
 		}
-		for key, v := range mnSysctls {
+		for key, v := range testbed.MNSysctls() {
 			got, err := tb.MN.ReadSysctl("net.ipv6.conf." + an.Name + "." + key)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +47,7 @@ func TestSLAAC(t *testing.T) {
 // each access network in turn, in plain IPv6 mode, and checks from MN's
 // interface counters that the traffic took that network.
 func TestPlainIPv6(t *testing.T) {
-	tb := newTestbed(t, Options{})
+	tb := labtest.PlainTestbed(t, testbed.Options{})
 	addrs, err := tb.WaitSLAAC(context.Background(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -82,12 +67,12 @@ func TestPlainIPv6(t *testing.T) {
 		}
 	}
 
-	for _, an := range AccessNets {
+	for _, an := range testbed.AccessNets {
 		src := addrs[an.Name]
 		t.Run(an.Name, func(t *testing.T) {
 			t.Run("ping", func(t *testing.T) {
 				out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
-					"-I", an.Name, CNAddr.String())
+					"-I", an.Name, testbed.CNAddr.String())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -114,13 +99,13 @@ func TestPlainIPv6(t *testing.T) {
 
 // iperfOver runs an iperf2 client on MN bound to src on ifname, returns
 // the bytes the client reported and checks that ifname carried them.
-func iperfOver(t *testing.T, tb *Testbed, ifname string, src netip.Addr, args ...string) int64 {
+func iperfOver(t *testing.T, tb *testbed.Testbed, ifname string, src netip.Addr, args ...string) int64 {
 	t.Helper()
 	before, err := tb.MN.LinkStats(ifname)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := append([]string{"-c", CNAddr.String(), "-V", "-B", src.String() + "%" + ifname, "-y", "C"}, args...)
+	all := append([]string{"-c", testbed.CNAddr.String(), "-V", "-B", src.String() + "%" + ifname, "-y", "C"}, args...)
 	out, err := tb.MN.Run(context.Background(), "iperf", all...)
 	if err != nil {
 		t.Fatal(err)

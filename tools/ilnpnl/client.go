@@ -9,6 +9,8 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // ErrFamilyNotFound is returned by Dial when the kernel has no "ilnp"
@@ -98,9 +100,9 @@ func (c *Client) Close() error {
 }
 
 // NID returns the local Node Identifier of the namespace.
-func (c *Client) NID() (NID, error) {
+func (c *Client) NID() (ilnp.NID, error) {
 	const op = "get NID"
-	msgs, err := c.query(op, cmdNIDGet, netlink.Request, nil)
+	msgs, err := c.query(op, cmdConfigGet, netlink.Request, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -114,8 +116,8 @@ func (c *Client) NID() (NID, error) {
 
 // SetNID sets the local Node Identifier of the namespace; 0 returns it to
 // the default, the interface identifier of the first global address.
-func (c *Client) SetNID(n NID) error {
-	return c.do("set NID "+n.String(), cmdNIDSet, func(ae *netlink.AttributeEncoder) {
+func (c *Client) SetNID(n ilnp.NID) error {
+	return c.do("set NID "+n.String(), cmdConfigSet, func(ae *netlink.AttributeEncoder) {
 		encodeBE64(ae, attrNID, uint64(n))
 	})
 }
@@ -134,7 +136,7 @@ func (c *Client) AddPeer(p Peer) error {
 }
 
 // DelPeer removes the correspondent with NID n from the ILCC.
-func (c *Client) DelPeer(n NID) error {
+func (c *Client) DelPeer(n ilnp.NID) error {
 	return c.do("delete peer "+n.String(), cmdPeerDel, func(ae *netlink.AttributeEncoder) {
 		ae.Nested(attrPeer, encodePeer(Peer{NID: n}))
 	})
@@ -175,14 +177,14 @@ func (c *Client) Stats() (Stats, error) {
 	const op = "get stats"
 	msgs, err := c.query(op, cmdStatsGet, netlink.Request, nil)
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
 	for _, m := range msgs {
 		if m.stats != nil {
-			return *m.stats, nil
+			return m.stats, nil
 		}
 	}
-	return Stats{}, fmt.Errorf("ilnpnl: %s: reply has no statistics", op)
+	return nil, fmt.Errorf("ilnpnl: %s: reply has no statistics", op)
 }
 
 // do sends a request the kernel answers with an acknowledgement only.

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"github.com/mdlayher/genetlink/genltest"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // The expected requests and the canned replies are built with the
@@ -59,14 +60,14 @@ func msg(cmd uint8, attrs ...[]byte) genetlink.Message {
 	}
 }
 
-// addrs compares netip.Addrs, which have unexported fields, by value.
-var addrs = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+// nonces compares ilnp.Nonces, which have unexported fields, by value.
+var nonces = cmp.Comparer(func(a, b ilnp.Nonce) bool { return a == b })
 
 var testFamily = genetlink.Family{
 	ID:      0x1d,
 	Version: FamilyVersion,
 	Name:    FamilyName,
-	Groups:  []genetlink.MulticastGroup{{ID: 9, Name: "other"}, {ID: 7, Name: EventsGroup}},
+	Groups:  []genetlink.MulticastGroup{{ID: 9, Name: "other"}, {ID: 7, Name: FamilyEventsGroup}},
 }
 
 // testConn is a genltest connection that also fakes what genltest
@@ -112,9 +113,9 @@ var (
 )
 
 const (
-	testNID  NID = 0xd250_99ff_fed1_5a0c
-	testL64A L64 = 0x2001_0002_00aa_00aa
-	testL64B L64 = 0x2001_0002_00bb_00bb
+	testNID  ilnp.NID = 0xd250_99ff_fed1_5a0c
+	testL64A ilnp.L64 = 0x2001_0002_00aa_00aa
+	testL64B ilnp.L64 = 0x2001_0002_00bb_00bb
 )
 
 // fullLocator is a peer locator with every attribute, a pad and an
@@ -134,7 +135,7 @@ var fullLocator = nest(peerAttrLocator,
 )
 
 func TestRequests(t *testing.T) {
-	stats := nest(peerAttrStats, nla(statsAttrPktsIn, u64(11)), nla(statsAttrLUFailed, u64(12)))
+	stats := nest(peerAttrStats, nla(uint16(StatPktsIn), u64(11)), nla(uint16(StatLUFailed), u64(12)))
 	tests := []struct {
 		name    string
 		call    func(*Client) (any, error)
@@ -148,34 +149,34 @@ func TestRequests(t *testing.T) {
 	}{{
 		name:  "get NID",
 		call:  func(c *Client) (any, error) { return c.NID() },
-		cmd:   cmdNIDGet,
+		cmd:   cmdConfigGet,
 		flags: netlink.Request,
-		reply: []genetlink.Message{msg(cmdNIDGet, nla(attrNID, nidBytes))},
+		reply: []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes))},
 		want:  testNID,
 	}, {
 		name:    "get NID, reply without NID",
 		call:    func(c *Client) (any, error) { return c.NID() },
-		cmd:     cmdNIDGet,
+		cmd:     cmdConfigGet,
 		flags:   netlink.Request,
-		reply:   []genetlink.Message{msg(cmdNIDGet)},
+		reply:   []genetlink.Message{msg(cmdConfigGet)},
 		wantErr: "ilnpnl: get NID: reply has no NID",
 	}, {
 		name:    "get NID, short __be64",
 		call:    func(c *Client) (any, error) { return c.NID() },
-		cmd:     cmdNIDGet,
+		cmd:     cmdConfigGet,
 		flags:   netlink.Request,
-		reply:   []genetlink.Message{msg(cmdNIDGet, nla(attrNID, nidBytes[:4]))},
+		reply:   []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes[:4]))},
 		wantErr: "ilnpnl: get NID: reply 1: attribute 1: 4 octets, want 8 (__be64)",
 	}, {
 		name:  "set NID",
 		call:  func(c *Client) (any, error) { return nil, c.SetNID(testNID) },
-		cmd:   cmdNIDSet,
+		cmd:   cmdConfigSet,
 		flags: netlink.Request | netlink.Acknowledge,
 		attrs: hx("0c00 0100 d250 99ff fed1 5a0c"), // little-endian header, be64 payload
 	}, {
 		name:    "set NID, not permitted",
 		call:    func(c *Client) (any, error) { return nil, c.SetNID(0xc) },
-		cmd:     cmdNIDSet,
+		cmd:     cmdConfigSet,
 		flags:   netlink.Request | netlink.Acknowledge,
 		attrs:   nla(attrNID, hx("0000 0000 0000 000c")),
 		errno:   unix.EPERM,
@@ -252,12 +253,12 @@ func TestRequests(t *testing.T) {
 				{L64: testL64A, State: LocatorActive, Preference: 10, Lifetime: LifetimeInfinite, DRRScore: -1480, TxPackets: 1, TxBytes: 2, RxPackets: 3, RxBytes: 4},
 				{L64: testL64B, State: LocatorValid},
 			},
-			LocalILV:  netip.MustParseAddr("2001:2:dd:dd::c"),
-			RemoteILV: netip.MustParseAddr("2001:2:aa:aa:d250:99ff:fed1:5a0c"),
-			NonceTx:   hx("01020304"),
-			NonceRx:   hx("0a0b0c0d0e0f101112131415"),
+			LocalILV:  ilnp.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc},
+			RemoteILV: ilnp.ILV{L64: testL64A, NID: testNID},
+			NonceTx:   ilnp.Nonce32(0x01020304),
+			NonceRx:   ilnp.Nonce96([12]byte(hx("0a0b0c0d0e0f101112131415"))),
 			Idle:      1500 * time.Millisecond,
-			Stats:     &Stats{PktsIn: 11, LUFailed: 12},
+			Stats:     Stats{StatPktsIn: 11, StatLUFailed: 12},
 			LUPending: ptr(2),
 		}, {
 			NID:   0xc,
@@ -276,6 +277,13 @@ func TestRequests(t *testing.T) {
 		flags:   netlink.Request | netlink.Dump,
 		reply:   []genetlink.Message{msg(cmdPeerGet, nest(attrPeer, nla(peerAttrNID, nidBytes), nla(peerAttrLocalILV, l64A)))},
 		wantErr: "ilnpnl: dump peers: reply 1: peer: attribute 4: 8 octets, want 16 (struct in6_addr)",
+	}, {
+		name:    "dump peers, bad nonce length",
+		call:    func(c *Client) (any, error) { return c.Peers() },
+		cmd:     cmdPeerGet,
+		flags:   netlink.Request | netlink.Dump,
+		reply:   []genetlink.Message{msg(cmdPeerGet, nest(attrPeer, nla(peerAttrNID, nidBytes), nla(peerAttrNonceRx, hx("010203040506"))))},
+		wantErr: "ilnpnl: dump peers: reply 1: peer: attribute 7: nonce length is not 4 or 12 octets: got 6",
 	}, {
 		name:    "dump peers, bad locator",
 		call:    func(c *Client) (any, error) { return c.Peers() },
@@ -301,18 +309,8 @@ func TestRequests(t *testing.T) {
 		call:  func(c *Client) (any, error) { return c.Stats() },
 		cmd:   cmdStatsGet,
 		flags: netlink.Request,
-		reply: []genetlink.Message{msg(cmdStatsGet, nest(attrStats,
-			nla(statsAttrPad),
-			nla(statsAttrPktsIn, u64(1)), nla(statsAttrPktsOut, u64(2)),
-			nla(statsAttrBadNonce, u64(3)), nla(statsAttrNoSession, u64(4)),
-			nla(statsAttrLUSent, u64(5)), nla(statsAttrLUReceived, u64(6)),
-			nla(statsAttrLUAcked, u64(7)), nla(statsAttrLURetransmitted, u64(8)),
-			nla(statsAttrLUFailed, u64(9)), nla(statsAttrLUMalformed, u64(10)),
-			nla(statsAttrFallbacks, u64(11)), nla(statsAttrSessionsCreated, u64(12)),
-			nla(statsAttrSessionsExpired, u64(1<<63)),
-			nla(99, u64(99)),
-		))},
-		want: Stats{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1 << 63},
+		reply: []genetlink.Message{msg(cmdStatsGet, nest(attrStats, allCounters()...))},
+		want:  allStats(),
 	}, {
 		name:    "stats, not supported",
 		call:    func(c *Client) (any, error) { return c.Stats() },
@@ -350,7 +348,7 @@ func TestRequests(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, addrs); diff != "" {
+			if diff := cmp.Diff(tt.want, got, nonces); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
 			}
 			if want := 1; tt.cmd != 0 && calls != want {
@@ -467,7 +465,7 @@ func TestMonitor(t *testing.T) {
 		if err != nil {
 			got.err = err.Error()
 		}
-		if diff := cmp.Diff(w, got, addrs, cmp.AllowUnexported(result{})); diff != "" {
+		if diff := cmp.Diff(w, got, nonces, cmp.AllowUnexported(result{})); diff != "" {
 			t.Errorf("Next #%d (-want +got):\n%s", i+1, diff)
 		}
 		if i == 2 && !errors.Is(err, ErrEventsLost) {
@@ -484,4 +482,31 @@ func TestMonitorWithoutGroup(t *testing.T) {
 	if want := `ilnpnl: monitor: family ilnp has no "events" multicast group`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}
+}
+
+// allCounters encodes a statistics nest as the kernel sends it: padding,
+// every counter of the table with a value of its own (the last one
+// 2^63, to check the width), and an attribute of a newer kernel.
+func allCounters() [][]byte {
+	attrs := [][]byte{nla(statsAttrPad)}
+	cs := Counters()
+	for i, c := range cs {
+		v := uint64(i + 1)
+		if i == len(cs)-1 {
+			v = 1 << 63
+		}
+		attrs = append(attrs, nla(uint16(c.Stat), u64(v)))
+	}
+	return append(attrs, nla(0x7fff, u64(99)))
+}
+
+// allStats is what allCounters decodes to.
+func allStats() Stats {
+	s := Stats{}
+	cs := Counters()
+	for i, c := range cs {
+		s[c.Stat] = uint64(i + 1)
+	}
+	s[cs[len(cs)-1].Stat] = 1 << 63
+	return s
 }

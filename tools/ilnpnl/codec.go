@@ -3,10 +3,11 @@ package ilnpnl
 import (
 	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"time"
 
 	"github.com/mdlayher/netlink"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // The kernel carries NIDs and L64s as __be64 (the eight octets of the
@@ -27,12 +28,23 @@ func decodeBE64(ad *netlink.AttributeDecoder, dst *uint64) {
 	})
 }
 
-func decodeAddr(ad *netlink.AttributeDecoder, dst *netip.Addr) {
+func decodeILV(ad *netlink.AttributeDecoder, dst *ilnp.ILV) {
 	ad.Do(func(b []byte) error {
 		if len(b) != 16 {
 			return fmt.Errorf("attribute %d: %d octets, want 16 (struct in6_addr)", ad.Type(), len(b))
 		}
-		*dst = netip.AddrFrom16([16]byte(b))
+		*dst = ilnp.ILVFrom16([16]byte(b))
+		return nil
+	})
+}
+
+func decodeNonce(ad *netlink.AttributeDecoder, dst *ilnp.Nonce) {
+	ad.Do(func(b []byte) error {
+		n, err := ilnp.NonceFromBytes(b)
+		if err != nil {
+			return fmt.Errorf("attribute %d: %w", ad.Type(), err)
+		}
+		*dst = n
 		return nil
 	})
 }
@@ -91,11 +103,15 @@ func decodeLocator(ad *netlink.AttributeDecoder) (Locator, error) {
 	return l, nil
 }
 
+// decodeStats decodes the counters of the table; attributes the table
+// does not have (a newer kernel's, padding) are skipped.
 func decodeStats(ad *netlink.AttributeDecoder) (Stats, error) {
-	var s Stats
+	s := Stats{}
 	for ad.Next() {
-		if p := s.counter(ad.Type()); p != nil {
-			*p = ad.Uint64()
+		if st := Stat(ad.Type()); st != 0 {
+			if _, ok := st.Counter(); ok {
+				s[st] = ad.Uint64()
+			}
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -119,19 +135,19 @@ func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
 		case peerAttrFlags:
 			p.Flags = PeerFlags(ad.Uint32())
 		case peerAttrLocalILV:
-			decodeAddr(ad, &p.LocalILV)
+			decodeILV(ad, &p.LocalILV)
 		case peerAttrRemoteILV:
-			decodeAddr(ad, &p.RemoteILV)
+			decodeILV(ad, &p.RemoteILV)
 		case peerAttrNonceTx:
-			p.NonceTx = ad.Bytes()
+			decodeNonce(ad, &p.NonceTx)
 		case peerAttrNonceRx:
-			p.NonceRx = ad.Bytes()
+			decodeNonce(ad, &p.NonceRx)
 		case peerAttrIdleMS:
 			p.Idle = time.Duration(ad.Uint64()) * time.Millisecond
 		case peerAttrStats:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				s, err := decodeStats(nad)
-				p.Stats = &s
+				p.Stats = s
 				return err
 			})
 		case peerAttrLUPending:
@@ -148,10 +164,10 @@ func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
 // message holds the top-level attributes of a reply or notification;
 // the pointers are nil for attributes it did not carry.
 type message struct {
-	nid       *NID
+	nid       *ilnp.NID
 	peer      *Peer
 	locator   *Locator
-	stats     *Stats
+	stats     Stats
 	event     EventType
 	luRetries *int
 	luRTT     *time.Duration
@@ -169,7 +185,7 @@ func decodeMessage(b []byte) (message, error) {
 		case attrNID:
 			var n uint64
 			decodeBE64(ad, &n)
-			m.nid = (*NID)(&n)
+			m.nid = (*ilnp.NID)(&n)
 		case attrPeer:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				p, err := decodePeer(nad)
@@ -185,7 +201,7 @@ func decodeMessage(b []byte) (message, error) {
 		case attrStats:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				s, err := decodeStats(nad)
-				m.stats = &s
+				m.stats = s
 				return err
 			})
 		case attrEvent:

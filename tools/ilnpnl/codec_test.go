@@ -106,7 +106,7 @@ func TestDecodeEvent(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, addrs); diff != "" {
+			if diff := cmp.Diff(tt.want, got, nonces); diff != "" {
 				t.Errorf("event (-want +got):\n%s", diff)
 			}
 		})

@@ -18,11 +18,12 @@
 //		Locators: []ilnpnl.Locator{{L64: 0x2001_0002_00dd_00dd}},
 //	})
 //
-// Node Identifiers (NID) and Locators (L64) are 64-bit values; the kernel
-// carries them as __be64, the eight octets exactly as they appear in an
-// IPv6 address, and this package converts them to and from host integers
-// so that NID(0xd250_99ff_fed1_5a0c) is the identifier written
-// d250:99ff:fed1:5a0c. Counters are host-order u64 attributes.
+// Node Identifiers and Locators are package ilnp's NID and L64, 64-bit
+// host integers; the kernel carries them as __be64, the eight octets
+// exactly as they appear in an IPv6 address, and this package converts
+// them, so that ilnp.NID(0xd250_99ff_fed1_5a0c) is the identifier written
+// d250:99ff:fed1:5a0c. IL-Vs are ilnp.ILVs, nonces ilnp.Nonces. Counters
+// are host-order u64 attributes.
 //
 // Mutating requests need CAP_NET_ADMIN in the namespace's user namespace;
 // the kernel returns the peers' nonces only to such callers.

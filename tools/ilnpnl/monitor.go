@@ -33,12 +33,12 @@ func (c *Client) Monitor(ctx context.Context) (*Monitor, error) {
 	const op = "monitor"
 	var group uint32
 	for _, g := range c.family.Groups {
-		if g.Name == EventsGroup {
+		if g.Name == FamilyEventsGroup {
 			group = g.ID
 		}
 	}
 	if group == 0 {
-		return nil, fmt.Errorf("ilnpnl: %s: family %s has no %q multicast group", op, FamilyName, EventsGroup)
+		return nil, fmt.Errorf("ilnpnl: %s: family %s has no %q multicast group", op, FamilyName, FamilyEventsGroup)
 	}
 	mc, err := c.dial()
 	if err != nil {
@@ -46,7 +46,7 @@ func (c *Client) Monitor(ctx context.Context) (*Monitor, error) {
 	}
 	if err := mc.JoinGroup(group); err != nil {
 		mc.Close()
-		return nil, wrap(op+": join group "+EventsGroup, err)
+		return nil, wrap(op+": join group "+FamilyEventsGroup, err)
 	}
 	m := &Monitor{ctx: ctx, c: mc}
 	// Wake a blocked Receive when ctx is done; Next then reports ctx.Err().

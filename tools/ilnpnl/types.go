@@ -1,102 +1,14 @@
 package ilnpnl
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
-
-// NID is an ILNP Node Identifier, the low 64 bits of an IL-V, as a host
-// integer: NID(0xd250_99ff_fed1_5a0c) is d250:99ff:fed1:5a0c.
-type NID uint64
-
-// L64 is an ILNP Locator, the high 64 bits of an IL-V (a /64 routing
-// prefix), as a host integer: L64(0x2001_0002_00dd_00dd) is 2001:2:dd:dd.
-type L64 uint64
-
-// String formats n as four hexadecimal groups, e.g. "d250:99ff:fed1:5a0c".
-func (n NID) String() string { return groups(uint64(n)) }
-
-// String formats l as four hexadecimal groups, e.g. "2001:2:dd:dd".
-func (l L64) String() string { return groups(uint64(l)) }
-
-// MarshalText implements encoding.TextMarshaler with the String form.
-func (n NID) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
-
-// MarshalText implements encoding.TextMarshaler with the String form.
-func (l L64) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler for the String form.
-func (n *NID) UnmarshalText(b []byte) error {
-	v, err := parseGroups(string(b))
-	if err != nil {
-		return fmt.Errorf("ilnpnl: parse NID: %w", err)
-	}
-	*n = NID(v)
-	return nil
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler for the String form.
-func (l *L64) UnmarshalText(b []byte) error {
-	v, err := parseGroups(string(b))
-	if err != nil {
-		return fmt.Errorf("ilnpnl: parse L64: %w", err)
-	}
-	*l = L64(v)
-	return nil
-}
-
-// ILV returns the Identifier-Locator Vector with locator l and identifier
-// n as an IPv6 address.
-func ILV(l L64, n NID) netip.Addr {
-	var a [16]byte
-	binary.BigEndian.PutUint64(a[:8], uint64(l))
-	binary.BigEndian.PutUint64(a[8:], uint64(n))
-	return netip.AddrFrom16(a)
-}
-
-// SplitILV returns the locator (upper 64 bits) and the identifier (lower
-// 64 bits) of an IPv6 address.
-func SplitILV(a netip.Addr) (L64, NID) {
-	b := a.As16()
-	return L64(binary.BigEndian.Uint64(b[:8])), NID(binary.BigEndian.Uint64(b[8:]))
-}
-
-// groups formats v as four 16-bit hexadecimal groups joined by ':'.
-func groups(v uint64) string {
-	b := make([]byte, 0, 19)
-	for i := 3; i >= 0; i-- {
-		b = strconv.AppendUint(b, v>>(16*i)&0xffff, 16)
-		if i > 0 {
-			b = append(b, ':')
-		}
-	}
-	return string(b)
-}
-
-// parseGroups parses exactly four 1-4 digit hexadecimal groups joined by ':'.
-func parseGroups(s string) (uint64, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) != 4 {
-		return 0, fmt.Errorf("%q: want four hexadecimal groups like d250:99ff:fed1:5a0c", s)
-	}
-	var v uint64
-	for _, p := range parts {
-		if len(p) == 0 || len(p) > 4 {
-			return 0, fmt.Errorf("%q: group %q: want 1 to 4 hexadecimal digits", s, p)
-		}
-		g, err := strconv.ParseUint(p, 16, 16)
-		if err != nil {
-			return 0, fmt.Errorf("%q: group %q is not hexadecimal", s, p)
-		}
-		v = v<<16 | g
-	}
-	return v, nil
-}
 
 // LocatorState is the state of a locator in the ILCC (enum
 // ilnp_locator_state).
@@ -107,16 +19,15 @@ type LocatorState uint8
 // name for it). Dumps never report it.
 const LocatorGone LocatorState = 0
 
-// String returns "gone", "valid", "active", or "state(N)" for a value
-// this package does not know.
+// String returns "gone", the state's name in the header in lower case
+// ("valid", "active"), or "state(N)" for a value this package does not
+// know.
 func (s LocatorState) String() string {
-	switch s {
-	case LocatorGone:
+	if s == LocatorGone {
 		return "gone"
-	case LocatorValid:
-		return "valid"
-	case LocatorActive:
-		return "active"
+	}
+	if n, ok := locatorStateNames[s]; ok {
+		return n
 	}
 	return "state(" + strconv.Itoa(int(s)) + ")"
 }
@@ -124,34 +35,31 @@ func (s LocatorState) String() string {
 // MarshalText implements encoding.TextMarshaler with the String form.
 func (s LocatorState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler for the String form.
+func (s *LocatorState) UnmarshalText(b []byte) error {
+	v, err := parseName(string(b), "state", 8, locatorStateNames, map[string]LocatorState{"gone": LocatorGone})
+	*s = v
+	return err
+}
+
 // PeerFlags are the ILNP_PEER_F_* flags of a peer.
 type PeerFlags uint32
 
-var peerFlagNames = [...]struct {
-	f    PeerFlags
-	name string
-}{
-	{PeerStatic, "static"},
-	{PeerLearned, "learned"},
-	{PeerIPv6Only, "ipv6_only"},
-}
-
-// Names returns the names of the set flags in bit order ("static",
-// "learned", "ipv6_only"); bits this package does not know are named in
-// hexadecimal, e.g. "0x80". It returns an empty, non-nil slice for no
+// Names returns the names of the set flags in bit order, as the header
+// names them in lower case ("static", "learned", "ipv6_only"); bits this
+// package does not know are named in hexadecimal, e.g. "0x80". It returns an empty, non-nil slice for no
 // flags.
 func (f PeerFlags) Names() []string {
 	names := []string{}
-	for _, n := range peerFlagNames {
-		if f&n.f != 0 {
-			names = append(names, n.name)
-			f &^= n.f
-		}
-	}
 	for bit := PeerFlags(1); f != 0; bit <<= 1 {
-		if f&bit != 0 {
+		if f&bit == 0 {
+			continue
+		}
+		f &^= bit
+		if n, ok := peerFlagNames[bit]; ok {
+			names = append(names, n)
+		} else {
 			names = append(names, "0x"+strconv.FormatUint(uint64(bit), 16))
-			f &^= bit
 		}
 	}
 	return names
@@ -196,7 +104,7 @@ func (l Lifetime) String() string {
 // Locator is an L64 in the ILCC, either a local one (bound to the
 // interface Ifindex) or one of a peer's.
 type Locator struct {
-	L64        L64
+	L64        ilnp.L64
 	Ifindex    int // local locators only; 0 for a peer's
 	State      LocatorState
 	Preference uint16
@@ -210,24 +118,24 @@ type Locator struct {
 
 // Peer is a correspondent node in the ILCC.
 type Peer struct {
-	NID      NID
+	NID      ilnp.NID
 	Flags    PeerFlags
 	Locators []Locator
 
 	// LocalILV and RemoteILV are the canonical IL-Vs that the peer's
 	// sockets see, whatever locators the packets travel on. They are
-	// the zero Addr when the kernel did not report them.
-	LocalILV  netip.Addr
-	RemoteILV netip.Addr
+	// the zero ILV when the kernel did not report them.
+	LocalILV  ilnp.ILV
+	RemoteILV ilnp.ILV
 
 	// NonceTx is the nonce sent to the peer and NonceRx the one expected
-	// from it, 4 or 12 octets. The kernel reports them only to callers
-	// with CAP_NET_ADMIN; they are nil otherwise.
-	NonceTx []byte
-	NonceRx []byte
+	// from it, 32 or 96 bits. The kernel reports them only to callers
+	// with CAP_NET_ADMIN; they are zero otherwise.
+	NonceTx ilnp.Nonce
+	NonceRx ilnp.Nonce
 
 	Idle  time.Duration // since the last packet
-	Stats *Stats        // the peer's counters; nil when not reported
+	Stats Stats         // the peer's counters; nil when not reported
 
 	// LUPending is set while our Locator Update to the peer awaits its
 	// acknowledgement, to the number of retransmissions so far (0 after
@@ -235,85 +143,48 @@ type Peer struct {
 	LUPending *int
 }
 
-// Stats are the ILNP counters of a namespace or of one peer.
-type Stats struct {
-	PktsIn          uint64 // ILNP packets received
-	PktsOut         uint64 // ILNP packets sent
-	BadNonce        uint64 // packets dropped for a wrong nonce
-	NoSession       uint64 // nonce-carrying packets with no session
-	LUSent          uint64 // Locator Updates sent
-	LUReceived      uint64 // Locator Updates received
-	LUAcked         uint64 // Locator Updates acknowledged by the peer
-	LURetransmitted uint64 // Locator Update retransmissions
-	LUFailed        uint64 // Locator Updates given up on
-	LUMalformed     uint64 // malformed Locator Updates dropped
-	Fallbacks       uint64 // peers that fell back to plain IPv6
-	SessionsCreated uint64
-	SessionsExpired uint64
-}
-
-// counter returns the field of s that the statistics attribute t
-// carries, or nil for an attribute this package does not know.
-func (s *Stats) counter(t uint16) *uint64 {
-	switch t {
-	case statsAttrPktsIn:
-		return &s.PktsIn
-	case statsAttrPktsOut:
-		return &s.PktsOut
-	case statsAttrBadNonce:
-		return &s.BadNonce
-	case statsAttrNoSession:
-		return &s.NoSession
-	case statsAttrLUSent:
-		return &s.LUSent
-	case statsAttrLUReceived:
-		return &s.LUReceived
-	case statsAttrLUAcked:
-		return &s.LUAcked
-	case statsAttrLURetransmitted:
-		return &s.LURetransmitted
-	case statsAttrLUFailed:
-		return &s.LUFailed
-	case statsAttrLUMalformed:
-		return &s.LUMalformed
-	case statsAttrFallbacks:
-		return &s.Fallbacks
-	case statsAttrSessionsCreated:
-		return &s.SessionsCreated
-	case statsAttrSessionsExpired:
-		return &s.SessionsExpired
-	}
-	return nil
-}
-
 // EventType says what an Event reports (enum ilnp_event).
 type EventType uint32
-
-var eventNames = [...]string{
-	EventUnspec:          "unspec",
-	EventSessionCreated:  "session_created",
-	EventSessionExpired:  "session_expired",
-	EventNonceMismatch:   "nonce_mismatch",
-	EventLUSent:          "lu_sent",
-	EventLUReceived:      "lu_received",
-	EventLUAcked:         "lu_acked",
-	EventLURetransmitted: "lu_retransmitted",
-	EventLUFailed:        "lu_failed",
-	EventLocatorState:    "locator_state",
-	EventFallback:        "fallback",
-}
 
 // String returns the event's name in lower case with underscores, e.g.
 // "lu_acked", or "event(N)" for a value this package does not know.
 func (t EventType) String() string {
-	if int(t) < len(eventNames) {
-		return eventNames[t]
+	if n, ok := eventNames[t]; ok {
+		return n
 	}
 	return "event(" + strconv.FormatUint(uint64(t), 10) + ")"
 }
 
 // MarshalText implements encoding.TextMarshaler with the String form.
 func (t EventType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler for the String form.
+func (t *EventType) UnmarshalText(b []byte) error {
+	v, err := parseName(string(b), "event", 32, eventNames, nil)
+	*t = v
+	return err
+}
+
+// parseName inverts a String form: a name of names or extra, or
+// "what(N)" for another value of bits bits.
+func parseName[T ~uint8 | ~uint32](s, what string, bits int, names map[T]string, extra map[string]T) (T, error) {
+	if v, ok := extra[s]; ok {
+		return v, nil
+	}
+	for v, n := range names {
+		if n == s {
+			return v, nil
+		}
+	}
+	if n, ok := strings.CutPrefix(s, what+"("); ok {
+		if n, ok := strings.CutSuffix(n, ")"); ok {
+			if v, err := strconv.ParseUint(n, 10, bits); err == nil {
+				return T(v), nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("ilnpnl: unknown %s %q", what, s)
+}
 
 // Event is a notification from the "events" multicast group. Session,
 // nonce and Locator Update events carry Peer (its NID and flags); locator

@@ -2,74 +2,38 @@ package ilnpnl
 
 import (
 	"encoding/json"
-	"net/netip"
 	"slices"
-	"strings"
 	"testing"
 )
 
-func TestNIDText(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    NID
-		out     string
-		wantErr string
-	}{
-		{in: "d250:99ff:fed1:5a0c", want: 0xd250_99ff_fed1_5a0c, out: "d250:99ff:fed1:5a0c"},
-		{in: "0:0:0:c", want: 0xc, out: "0:0:0:c"},
-		{in: "0000:0000:0000:000C", want: 0xc, out: "0:0:0:c"},
-		{in: "ffff:ffff:ffff:ffff", want: ^NID(0), out: "ffff:ffff:ffff:ffff"},
-		{in: "::c", wantErr: "want four hexadecimal groups"},
-		{in: "1:2:3", wantErr: "want four hexadecimal groups"},
-		{in: "1:2:3:12345", wantErr: `group "12345": want 1 to 4`},
-		{in: "1:2:3:x", wantErr: `group "x" is not hexadecimal`},
-		{in: "1:2::3", wantErr: `group "": want 1 to 4`},
-	}
-	for _, tt := range tests {
-		var n NID
-		err := n.UnmarshalText([]byte(tt.in))
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("UnmarshalText(%q) error = %v, want %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || n != tt.want || n.String() != tt.out {
-			t.Errorf("UnmarshalText(%q) = %#x (%s), %v; want %#x (%s)", tt.in, uint64(n), n, err, uint64(tt.want), tt.out)
-		}
-	}
-}
-
-func TestJSON(t *testing.T) {
+func TestText(t *testing.T) {
 	type doc struct {
-		NID   NID
-		L64   L64
 		State LocatorState
 		Event EventType
 	}
-	in := doc{NID: 0xc, L64: 0x2001_0002_00dd_00dd, State: LocatorActive, Event: EventLUAcked}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		in   doc
+		want string
+	}{
+		{doc{LocatorActive, EventLUAcked}, `{"State":"active","Event":"lu_acked"}`},
+		{doc{LocatorGone, EventUnspec}, `{"State":"gone","Event":"unspec"}`},
+		{doc{LocatorState(7), EventType(99)}, `{"State":"state(7)","Event":"event(99)"}`},
 	}
-	const want = `{"NID":"0:0:0:c","L64":"2001:2:dd:dd","State":"active","Event":"lu_acked"}`
-	if string(b) != want {
-		t.Errorf("Marshal = %s, want %s", b, want)
+	for _, tt := range tests {
+		b, err := json.Marshal(tt.in)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", tt.in, b, err, tt.want)
+		}
+		var back doc
+		if err := json.Unmarshal(b, &back); err != nil || back != tt.in {
+			t.Errorf("Unmarshal(%s) = %v, %v", b, back, err)
+		}
 	}
-	var out struct{ NID NID }
-	if err := json.Unmarshal(b, &out); err != nil || out.NID != in.NID {
-		t.Errorf("Unmarshal NID = %v, %v", out.NID, err)
-	}
-}
-
-func TestILV(t *testing.T) {
-	a := netip.MustParseAddr("2001:2:dd:dd:d250:99ff:fed1:5a0c")
-	l, n := SplitILV(a)
-	if l != 0x2001_0002_00dd_00dd || n != 0xd250_99ff_fed1_5a0c {
-		t.Errorf("SplitILV(%s) = %s, %s", a, l, n)
-	}
-	if got := ILV(l, n); got != a {
-		t.Errorf("ILV(%s, %s) = %s, want %s", l, n, got, a)
+	for _, bad := range []string{`{"State":"activ"}`, `{"State":"state(256)"}`, `{"Event":"lu"}`, `{"Event":"event(x)"}`} {
+		var d doc
+		if err := json.Unmarshal([]byte(bad), &d); err == nil {
+			t.Errorf("Unmarshal(%s) = %v, want an error", bad, d)
+		}
 	}
 }
 

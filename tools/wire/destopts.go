@@ -6,11 +6,19 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
+)
+
+// The IPv6 padding options (RFC 8200).
+const (
+	OptTypePad1 = 0x00
+	OptTypePadN = 0x01
 )
 
 // Errors of the Destination Options header. Decoding errors wrap
 // ErrTruncated or ErrMalformed; the checks of DestOpts.Err wrap
-// ErrNonceLength, ErrNonceRepeated or ErrPadding.
+// ilnp.ErrNonceLength, ErrNonceRepeated or ErrPadding.
 var (
 	ErrTruncated     = errors.New("truncated")
 	ErrMalformed     = errors.New("malformed")
@@ -45,7 +53,7 @@ type DestOpts struct {
 	HdrExtLen uint8
 	// Nonce is the value of the first Nonce option, zero when the header
 	// has none or its length is neither 4 nor 12.
-	Nonce Nonce
+	Nonce ilnp.Nonce
 	// NonceOptions counts the Nonce options (type 139) in the header; a
 	// well-formed ILNP header has exactly one.
 	NonceOptions int
@@ -116,7 +124,7 @@ func (d *DestOpts) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 					break
 				}
 			}
-		case OptTypeNonce:
+		case ilnp.OptTypeNonce:
 			run = 0
 			d.NonceOptions++
 			if d.NonceOptions > 1 {
@@ -124,11 +132,11 @@ func (d *DestOpts) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 				break
 			}
 			d.NonceOptLen = uint8(olen)
-			if olen != NonceLen32 && olen != NonceLen96 {
+			if olen != ilnp.NonceLen32 && olen != ilnp.NonceLen96 {
 				d.issues |= issueNonceLength
 				break
 			}
-			d.Nonce.n = uint8(copy(d.Nonce.b[:], data[off+2:end]))
+			d.Nonce, _ = ilnp.NonceFromBytes(data[off+2 : end]) // the length is right
 		default:
 			run = 0
 			d.OtherOptions++
@@ -157,7 +165,7 @@ func (d *DestOpts) Err() error {
 	}
 	var errs []error
 	if d.issues&issueNonceLength != 0 {
-		errs = append(errs, fmt.Errorf("%w: option data length %d", ErrNonceLength, d.NonceOptLen))
+		errs = append(errs, fmt.Errorf("%w: option data length %d", ilnp.ErrNonceLength, d.NonceOptLen))
 	}
 	if d.issues&issueNonceRepeated != 0 {
 		errs = append(errs, fmt.Errorf("%w: %d nonce options", ErrNonceRepeated, d.NonceOptions))
@@ -177,8 +185,8 @@ func (d *DestOpts) Err() error {
 // opts.FixLengths says, since a wrong length cannot be represented.
 func (d *DestOpts) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeOptions) error {
 	n := 2
-	if d.Nonce.n != 0 {
-		n += 2 + int(d.Nonce.n)
+	if !d.Nonce.IsZero() {
+		n += 2 + d.Nonce.Len()
 	}
 	total := (n + 7) &^ 7
 	buf, err := b.PrependBytes(total)
@@ -189,10 +197,10 @@ func (d *DestOpts) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.Seriali
 	buf[0] = byte(d.NextHeader)
 	buf[1] = d.HdrExtLen
 	off := 2
-	if d.Nonce.n != 0 {
-		buf[2] = OptTypeNonce
-		buf[3] = d.Nonce.n
-		off += 2 + copy(buf[4:], d.Nonce.b[:d.Nonce.n])
+	if !d.Nonce.IsZero() {
+		buf[2] = ilnp.OptTypeNonce
+		buf[3] = byte(d.Nonce.Len())
+		off += 2 + copy(buf[4:], d.Nonce.Bytes())
 	}
 	writePadding(buf[off:total])
 	return nil

@@ -1,12 +1,13 @@
 package wire
 
 import (
-	"bytes"
 	"errors"
 	"testing"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // hdr builds a Destination Options header: next header TCP, the given
@@ -19,8 +20,8 @@ func hdr(opts ...byte) []byte {
 }
 
 func TestDestOptsDecode(t *testing.T) {
-	nonce32 := []byte{OptTypeNonce, 4, 0xde, 0xad, 0xbe, 0xef}
-	nonce96 := []byte{OptTypeNonce, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	nonce32 := []byte{ilnp.OptTypeNonce, 4, 0xde, 0xad, 0xbe, 0xef}
+	nonce96 := []byte{ilnp.OptTypeNonce, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
 	tests := []struct {
 		name       string
 		data       []byte
@@ -36,8 +37,8 @@ func TestDestOptsDecode(t *testing.T) {
 		{name: "nonce then Pad1", data: hdr(append(append([]byte{0x1e, 5, 0, 0, 0, 0, 0}, nonce32...), 0)...), nonce: "deadbeef", nonceOpts: 1},
 		{name: "no nonce, PadN", data: hdr(1, 4, 0, 0, 0, 0), nonceOpts: 0},
 		{name: "unknown option kept", data: hdr(append(append([]byte{0x1e, 0}, nonce32...), 1, 4, 0, 0, 0, 0)...), nonce: "deadbeef", nonceOpts: 1},
-		{name: "nonce length 5", data: hdr(OptTypeNonce, 5, 1, 2, 3, 4, 5, 0, 1, 4, 0, 0, 0, 0), checkErr: ErrNonceLength, nonceOpts: 1},
-		{name: "nonce length 0", data: hdr(OptTypeNonce, 0, 1, 2, 0, 0), checkErr: ErrNonceLength, nonceOpts: 1},
+		{name: "nonce length 5", data: hdr(ilnp.OptTypeNonce, 5, 1, 2, 3, 4, 5, 0, 1, 4, 0, 0, 0, 0), checkErr: ilnp.ErrNonceLength, nonceOpts: 1},
+		{name: "nonce length 0", data: hdr(ilnp.OptTypeNonce, 0, 1, 2, 0, 0), checkErr: ilnp.ErrNonceLength, nonceOpts: 1},
 		{name: "two nonces", data: hdr(append(append([]byte{}, nonce32...), append(nonce32, 1, 0)...)...), checkErr: ErrNonceRepeated, nonce: "deadbeef", nonceOpts: 2},
 		{name: "PadN non-zero", data: hdr(append(append([]byte{}, nonce32...), 1, 6, 0, 0, 0, 9, 0, 0)...), checkErr: ErrPadding, nonce: "deadbeef", nonceOpts: 1},
 		{name: "padding run of 8", data: hdr(append(append([]byte{}, nonce32...), 1, 6, 0, 0, 0, 0, 0, 0)...)[:8+8], checkErr: ErrPadding, nonce: "deadbeef", nonceOpts: 1},
@@ -63,7 +64,7 @@ func TestDestOptsDecode(t *testing.T) {
 			if got := d.Err(); !errors.Is(got, tc.checkErr) || (tc.checkErr == nil) != (got == nil) {
 				t.Errorf("Err() = %v, want %v", got, tc.checkErr)
 			}
-			if got := d.Nonce.String(); got != tc.nonce {
+			if got := d.Nonce.Hex(); got != tc.nonce {
 				t.Errorf("Nonce = %q, want %q", got, tc.nonce)
 			}
 			if d.NonceOptions != tc.nonceOpts {
@@ -80,7 +81,7 @@ func TestDestOptsDecode(t *testing.T) {
 }
 
 func TestDestOptsSerializeRoundTrip(t *testing.T) {
-	for _, n := range []Nonce{{}, Nonce32(0x01020304), Nonce96([12]byte{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})} {
+	for _, n := range []ilnp.Nonce{{}, ilnp.Nonce32(0x01020304), ilnp.Nonce96([12]byte{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})} {
 		d := DestOpts{NextHeader: layers.IPProtocolUDP, Nonce: n}
 		buf := gopacket.NewSerializeBuffer()
 		if err := d.SerializeTo(buf, gopacket.SerializeOptions{}); err != nil {
@@ -107,7 +108,7 @@ func TestDestOptsInParser(t *testing.T) {
 	src := [16]byte{0x20, 0x01, 0, 2, 0, 0xaa, 0, 0xaa, 0, 0, 0, 0, 0, 0, 0, 1}
 	dst := [16]byte{0x20, 0x01, 0, 2, 0, 0xdd, 0, 0xdd, 0, 0, 0, 0, 0, 0, 0, 0xc}
 	ip6 := &layers.IPv6{Version: 6, NextHeader: layers.IPProtocolIPv6Destination, HopLimit: 64, SrcIP: src[:], DstIP: dst[:]}
-	opts := &DestOpts{NextHeader: layers.IPProtocolUDP, Nonce: Nonce32(0xcafef00d)}
+	opts := &DestOpts{NextHeader: layers.IPProtocolUDP, Nonce: ilnp.Nonce32(0xcafef00d)}
 	udp := &layers.UDP{SrcPort: 5001, DstPort: 5001}
 	if err := udp.SetNetworkLayerForChecksum(NIDOnly(ip6)); err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func TestDestOptsInParser(t *testing.T) {
 	if len(decoded) != len(want) {
 		t.Fatalf("decoded %v, want %v", decoded, want)
 	}
-	if gotDst.Nonce != Nonce32(0xcafef00d) || gotDst.NonceOptions != 1 {
+	if gotDst.Nonce != ilnp.Nonce32(0xcafef00d) || gotDst.NonceOptions != 1 {
 		t.Errorf("nonce = %v (%d options)", gotDst.Nonce, gotDst.NonceOptions)
 	}
 	seg := gotDst.LayerPayload()
@@ -160,25 +161,5 @@ func TestDestOptsInParser(t *testing.T) {
 	}
 	if fromGopacket.Nonce != opts.Nonce {
 		t.Errorf("nonce via gopacket.NewPacket = %v, want %v", fromGopacket.Nonce, opts.Nonce)
-	}
-}
-
-func TestNonce(t *testing.T) {
-	n := Nonce32(0xdeadbeef)
-	if n.String() != "deadbeef" || n.Len() != 4 || !bytes.Equal(n.Bytes(), []byte{0xde, 0xad, 0xbe, 0xef}) {
-		t.Errorf("Nonce32: %v %d %x", n, n.Len(), n.Bytes())
-	}
-	if _, err := NonceFromBytes([]byte{1, 2, 3}); !errors.Is(err, ErrNonceLength) {
-		t.Errorf("NonceFromBytes(3 octets) = %v", err)
-	}
-	var back Nonce
-	if err := back.UnmarshalText([]byte("0102030405060708090a0b0c")); err != nil || back.Len() != 12 {
-		t.Errorf("UnmarshalText: %v %v", back, err)
-	}
-	if err := back.UnmarshalText([]byte("0102")); err == nil {
-		t.Errorf("UnmarshalText of 2 octets succeeded")
-	}
-	if !(Nonce{}).IsZero() || n.IsZero() {
-		t.Errorf("IsZero wrong")
 	}
 }

@@ -1,9 +1,9 @@
 // Package wire holds the on-the-wire formats of ILNP (RFC 6740-6744) as
-// used by this project: the Identifier-Locator Vector (IL-V) and the
-// paper's hosts-file syntax for it, the Nonce destination option
-// (RFC 6744), the ICMPv6 Locator Update message (RFC 6743 and the paper's
-// extended 16-octet record form), and the ILNP transport checksum rule
-// (TCP and UDP pseudo-headers carry only the NIDs).
+// used by this project: the Nonce destination option (RFC 6744), the
+// ICMPv6 Locator Update message (RFC 6743 and the paper's extended
+// 16-octet record form), and the ILNP transport checksum rule (TCP and
+// UDP pseudo-headers carry only the NIDs). The values they carry (NID,
+// L64, IL-V, nonce) and the protocol numbers are package ilnp's.
 //
 // The packet formats are gopacket layers. DestOpts and LocatorUpdate are
 // gopacket.DecodingLayers that decode without allocating (LocatorUpdate
@@ -27,6 +27,10 @@
 // without bound when reused in a DecodingLayerParser), allocates per
 // option, does not check padding, and pads wrongly when serializing
 // options whose length is not already a multiple of 8.
+//
+// RawDestOpts serializes a Destination Options header exactly as
+// described (options with any length octet, padding or not, any Hdr Ext
+// Len), for the malformed headers that adversary tests and fuzzers send.
 //
 // gopacket's ICMPv6 layer hands type 156 bodies on as a Payload; decode
 // them with LocatorUpdate.DecodeFromBytes (or gopacket.NewPacket with

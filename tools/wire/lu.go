@@ -9,42 +9,13 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
-// ICMPv6 Locator Update (RFC 6743, with the paper's extensions).
-const (
-	// ICMPv6TypeLocatorUpdate is the ICMPv6 type of the Locator Update.
-	ICMPv6TypeLocatorUpdate = 156
-	// LUCodeNone and LUCodeReplaceSoft are the defined codes; with
-	// LUCodeReplaceSoft the listed locators softly replace the sender's
-	// whole locator set.
-	LUCodeNone        = 0
-	LUCodeReplaceSoft = 1
-
-	luHeaderLen = 4 // Num of Locs, Operation, Reserved (after the ICMPv6 header)
-)
-
-// LUOp is the Operation field of a Locator Update.
-type LUOp uint8
-
-// Operations.
-const (
-	LUAdvertisement LUOp = 1
-	LUAck           LUOp = 2
-)
-
-func (o LUOp) String() string {
-	switch o {
-	case LUAdvertisement:
-		return "advertisement"
-	case LUAck:
-		return "ack"
-	}
-	return fmt.Sprintf("op(%d)", uint8(o))
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (o LUOp) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+// luHeaderLen is the fixed part of the message body after the ICMPv6
+// header: Num of Locs, Operation, Reserved.
+const luHeaderLen = 4
 
 // LUFormat tells which locator record layout a Locator Update uses.
 type LUFormat uint8
@@ -83,8 +54,8 @@ var (
 
 // LocatorRecord is one locator of a Locator Update.
 type LocatorRecord struct {
-	Locator    L64    `json:"locator"`
-	Preference uint16 `json:"preference"`
+	Locator    ilnp.L64 `json:"locator"`
+	Preference uint16   `json:"preference"`
 	// Lifetime is in seconds; the RFC 6743 record holds only 16 bits.
 	Lifetime uint32 `json:"lifetime"`
 	// Reserved is the extended record's reserved field (zero when sent).
@@ -104,7 +75,7 @@ var LayerTypeLocatorUpdate = gopacket.RegisterLayerType(6156, gopacket.LayerType
 type LocatorUpdate struct {
 	layers.BaseLayer
 	NumLocs   uint8
-	Operation LUOp
+	Operation ilnp.LUOp
 	Reserved  uint16
 	Format    LUFormat
 	Locators  []LocatorRecord
@@ -130,7 +101,7 @@ func (lu *LocatorUpdate) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback
 		return fmt.Errorf("locator update: %w: body of %d octets, need at least %d", ErrTruncated, len(data), luHeaderLen)
 	}
 	lu.NumLocs = data[0]
-	lu.Operation = LUOp(data[1])
+	lu.Operation = ilnp.LUOp(data[1])
 	lu.Reserved = binary.BigEndian.Uint16(data[2:4])
 	body := len(data) - luHeaderLen
 	n := int(lu.NumLocs)
@@ -149,7 +120,7 @@ func (lu *LocatorUpdate) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback
 	for i := range recs {
 		r := data[luHeaderLen+i*int(lu.Format):]
 		rec := LocatorRecord{
-			Locator:    L64(binary.BigEndian.Uint64(r[0:8])),
+			Locator:    ilnp.L64(binary.BigEndian.Uint64(r[0:8])),
 			Preference: binary.BigEndian.Uint16(r[8:10]),
 		}
 		if lu.Format == LUFormatExtended {
@@ -172,7 +143,7 @@ func (lu *LocatorUpdate) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback
 // ValidLUCode.
 func (lu *LocatorUpdate) Validate() error {
 	var errs []error
-	if lu.Operation != LUAdvertisement && lu.Operation != LUAck {
+	if lu.Operation != ilnp.LUAdvertisement && lu.Operation != ilnp.LUAck {
 		errs = append(errs, fmt.Errorf("%w: Operation %d, want 1 (advertisement) or 2 (ack)", ErrLUField, uint8(lu.Operation)))
 	}
 	if lu.Reserved != 0 {
@@ -190,7 +161,7 @@ func (lu *LocatorUpdate) Validate() error {
 }
 
 // ValidLUCode reports whether code is a defined Locator Update code.
-func ValidLUCode(code uint8) bool { return code == LUCodeNone || code == LUCodeReplaceSoft }
+func ValidLUCode(code uint8) bool { return code == ilnp.LUCodeNone || code == ilnp.LUCodeReplaceSoft }
 
 // SerializeTo writes the message body in lu.Format (LUFormatExtended when
 // unset). With opts.FixLengths, NumLocs is set from len(Locators).

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 func mustHex(t testing.TB, s string) []byte {
@@ -20,42 +22,42 @@ func mustHex(t testing.TB, s string) []byte {
 }
 
 func TestLocatorUpdateDecode(t *testing.T) {
-	aa := L64(0x2001_0002_00aa_00aa)
-	bb := L64(0x2001_0002_00bb_00bb)
+	aa := ilnp.L64(0x2001_0002_00aa_00aa)
+	bb := ilnp.L64(0x2001_0002_00bb_00bb)
 	tests := []struct {
 		name      string
 		body      string // after the ICMPv6 header
 		decodeErr error
 		checkErr  error
-		op        LUOp
+		op        ilnp.LUOp
 		format    LUFormat
 		locs      []LocatorRecord
 	}{
 		{
 			name:   "extended, 2 locators",
 			body:   "02 01 0000  200100020 0aa00aa 000a 0000 0000000f  2001000200bb00bb 0014 0000 00010000",
-			op:     LUAdvertisement,
+			op:     ilnp.LUAdvertisement,
 			format: LUFormatExtended,
 			locs:   []LocatorRecord{{Locator: aa, Preference: 10, Lifetime: 15}, {Locator: bb, Preference: 20, Lifetime: 65536}},
 		},
 		{
 			name:   "rfc6743, 1 locator ack",
 			body:   "01 02 0000  2001000200aa00aa 0001 0384",
-			op:     LUAck,
+			op:     ilnp.LUAck,
 			format: LUFormatRFC6743,
 			locs:   []LocatorRecord{{Locator: aa, Preference: 1, Lifetime: 900}},
 		},
 		{
 			name:   "3 extended records (48 octets, also 4x12)",
 			body:   "03 01 0000" + strings.Repeat("2001000200aa00aa 0000 0000 00000000", 3),
-			op:     LUAdvertisement,
+			op:     ilnp.LUAdvertisement,
 			format: LUFormatExtended,
 			locs:   []LocatorRecord{{Locator: aa}, {Locator: aa}, {Locator: aa}},
 		},
 		{
 			name:   "4 rfc6743 records (48 octets, also 3x16)",
 			body:   "04 01 0000" + strings.Repeat("2001000200aa00aa 0000 0000", 4),
-			op:     LUAdvertisement,
+			op:     ilnp.LUAdvertisement,
 			format: LUFormatRFC6743,
 			locs:   []LocatorRecord{{Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}},
 		},
@@ -107,12 +109,12 @@ func TestLocatorUpdateSerializeRoundTrip(t *testing.T) {
 		{Locator: 0x2001_0002_00cc_00cc, Preference: 3, Lifetime: 65535},
 	}
 	for _, f := range []LUFormat{LUFormatExtended, LUFormatRFC6743} {
-		for _, op := range []LUOp{LUAdvertisement, LUAck} {
+		for _, op := range []ilnp.LUOp{ilnp.LUAdvertisement, ilnp.LUAck} {
 			src := [16]byte{0x20, 0x01, 0, 2, 0, 0xaa, 0, 0xaa, 15: 1}
 			dst := [16]byte{0x20, 0x01, 0, 2, 0, 0xdd, 0, 0xdd, 15: 0xc}
 			ip6 := &layers.IPv6{Version: 6, NextHeader: layers.IPProtocolIPv6Destination, HopLimit: 64, SrcIP: src[:], DstIP: dst[:]}
-			d := &DestOpts{NextHeader: layers.IPProtocolICMPv6, Nonce: Nonce32(7)}
-			icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(ICMPv6TypeLocatorUpdate, LUCodeReplaceSoft)}
+			d := &DestOpts{NextHeader: layers.IPProtocolICMPv6, Nonce: ilnp.Nonce32(7)}
+			icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(ilnp.ICMPv6TypeLocatorUpdate, ilnp.LUCodeReplaceSoft)}
 			if err := icmp.SetNetworkLayerForChecksum(ip6); err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +151,7 @@ func TestLocatorUpdateSerializeRoundTrip(t *testing.T) {
 		}
 	}
 
-	bad := &LocatorUpdate{Operation: LUAdvertisement, Format: LUFormatRFC6743, Locators: []LocatorRecord{{Lifetime: 70000}}}
+	bad := &LocatorUpdate{Operation: ilnp.LUAdvertisement, Format: LUFormatRFC6743, Locators: []LocatorRecord{{Lifetime: 70000}}}
 	if err := bad.SerializeTo(gopacket.NewSerializeBuffer(), gopacket.SerializeOptions{FixLengths: true}); err == nil {
 		t.Errorf("a 70000 s lifetime fit the 16-bit RFC 6743 field")
 	}

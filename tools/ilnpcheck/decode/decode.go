@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/wire"
 )
@@ -86,7 +87,7 @@ type Packet struct {
 // IsLU reports whether the packet is an ICMPv6 Locator Update, whether or
 // not its body decoded.
 func (p *Packet) IsLU() bool {
-	return p.ICMPv6 != nil && p.ICMPv6.TypeCode.Type() == wire.ICMPv6TypeLocatorUpdate
+	return p.ICMPv6 != nil && p.ICMPv6.TypeCode.Type() == ilnp.ICMPv6TypeLocatorUpdate
 }
 
 // ILNP reports whether the packet carries an ILNP Nonce option.
@@ -122,10 +123,10 @@ func (p *Packet) NonceBeforeFragment() bool {
 func (p *Packet) Truncated() bool { return len(p.Upper) < p.UpperLen }
 
 // SrcILV and DstILV return the addresses as IL-Vs.
-func (p *Packet) SrcILV() wire.ILV { return wire.ILVFrom16(p.Src) }
+func (p *Packet) SrcILV() ilnp.ILV { return ilnp.ILVFrom16(p.Src) }
 
 // DstILV returns the destination address as an IL-V.
-func (p *Packet) DstILV() wire.ILV { return wire.ILVFrom16(p.Dst) }
+func (p *Packet) DstILV() ilnp.ILV { return ilnp.ILVFrom16(p.Dst) }
 
 // Decoder decodes frames. It is not safe for concurrent use.
 type Decoder struct {

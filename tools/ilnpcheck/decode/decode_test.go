@@ -11,24 +11,24 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var (
-	mn = wire.ILV{L64: 0x2001_0002_00aa_00aa, NID: 0xd250_99ff_fed1_5a0c}
-	cn = wire.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
+	mn = ilnp.ILV{L64: 0x2001_0002_00aa_00aa, NID: 0xd250_99ff_fed1_5a0c}
+	cn = ilnp.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
 	t0 = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 )
 
 func testPackets(t *testing.T) [][]byte {
 	t.Helper()
 	pkts := []synth.Packet{
-		{Src: mn, Dst: cn, Nonce: wire.Nonce32(0x11223344), TCP: &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: 100, ACK: true, Window: 512}, Payload: []byte("hello")},
-		{Src: cn, Dst: mn, Nonce: wire.Nonce96([12]byte{1, 2, 3}), UDP: &layers.UDP{SrcPort: 5001, DstPort: 40000}, Payload: synth.Iperf2Payload(7, 100)},
-		{Src: mn, Dst: cn, Nonce: wire.Nonce32(0x11223344), LU: &synth.LU{Op: wire.LUAdvertisement, Code: 1, Locators: []wire.L64{mn.L64, 0x2001_0002_00bb_00bb}}},
+		{Src: mn, Dst: cn, Nonce: ilnp.Nonce32(0x11223344), TCP: &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: 100, ACK: true, Window: 512}, Payload: []byte("hello")},
+		{Src: cn, Dst: mn, Nonce: ilnp.Nonce96([12]byte{1, 2, 3}), UDP: &layers.UDP{SrcPort: 5001, DstPort: 40000}, Payload: synth.Iperf2Payload(7, 100)},
+		{Src: mn, Dst: cn, Nonce: ilnp.Nonce32(0x11223344), LU: &synth.LU{Op: ilnp.LUAdvertisement, Code: 1, Locators: []ilnp.L64{mn.L64, 0x2001_0002_00bb_00bb}}},
 		{Src: mn, Dst: cn, UDP: &layers.UDP{SrcPort: 53, DstPort: 53}, Payload: []byte("plain IPv6")},
 	}
 	var out [][]byte
@@ -114,7 +114,7 @@ func TestLinkTypes(t *testing.T) {
 						}
 						switch n {
 						case 0:
-							if !p.ILNP() || p.DestOpts.Nonce != wire.Nonce32(0x11223344) || p.TCP == nil || p.TCP.Seq != 100 || string(p.TCP.Payload) != "hello" {
+							if !p.ILNP() || p.DestOpts.Nonce != ilnp.Nonce32(0x11223344) || p.TCP == nil || p.TCP.Seq != 100 || string(p.TCP.Payload) != "hello" {
 								t.Errorf("frame 1 = %+v", p)
 							}
 							if p.SrcILV() != mn || p.DstILV() != cn {
@@ -125,7 +125,7 @@ func TestLinkTypes(t *testing.T) {
 								t.Errorf("frame 2 = %+v", p)
 							}
 						case 2:
-							if !p.ILNP() || p.ICMPv6 == nil || p.ICMPv6.TypeCode.Type() != wire.ICMPv6TypeLocatorUpdate || p.Proto != layers.IPProtocolICMPv6 {
+							if !p.ILNP() || p.ICMPv6 == nil || p.ICMPv6.TypeCode.Type() != ilnp.ICMPv6TypeLocatorUpdate || p.Proto != layers.IPProtocolICMPv6 {
 								t.Errorf("frame 3 = %+v", p)
 							}
 						case 3:
@@ -257,7 +257,7 @@ func TestMalformedFrames(t *testing.T) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	pkt, err := (&synth.Packet{Src: mn, Dst: cn, Nonce: wire.Nonce32(1), TCP: &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true}, Payload: make([]byte, 1448)}).Bytes()
+	pkt, err := (&synth.Packet{Src: mn, Dst: cn, Nonce: ilnp.Nonce32(1), TCP: &layers.TCP{SrcPort: 1, DstPort: 2, ACK: true}, Payload: make([]byte, 1448)}).Bytes()
 	if err != nil {
 		b.Fatal(err)
 	}

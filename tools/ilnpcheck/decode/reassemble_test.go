@@ -9,17 +9,17 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // bigDatagram is an ILNP UDP datagram of 3000 octets of data and its
 // upper layer (UDP header and data).
 func bigDatagram(t *testing.T) (pkt, upper []byte) {
 	t.Helper()
-	p := synth.Packet{Src: mn, Dst: cn, Nonce: wire.Nonce32(0x11223344), UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(42, 3000)}
+	p := synth.Packet{Src: mn, Dst: cn, Nonce: ilnp.Nonce32(0x11223344), UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(42, 3000)}
 	b, err := p.Bytes()
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestFragmentView(t *testing.T) {
 	if !p.Fragment || !p.FirstFragment() || p.FragHdr.ID != 7 || !p.FragHdr.More || p.FragHdr.NextHeader != layers.IPProtocolIPv6Destination {
 		t.Errorf("first fragment header: %+v %+v", p, p.FragHdr)
 	}
-	if !p.ILNP() || p.NonceBeforeFragment() || p.DestOpts.Nonce != wire.Nonce32(0x11223344) || p.DestOpts.NextHeader != layers.IPProtocolUDP {
+	if !p.ILNP() || p.NonceBeforeFragment() || p.DestOpts.Nonce != ilnp.Nonce32(0x11223344) || p.DestOpts.NextHeader != layers.IPProtocolUDP {
 		t.Errorf("first fragment nonce: %+v", p.DestOpts)
 	}
 	if p.UDP == nil || p.UDP.SrcPort != 40001 || p.Proto != layers.IPProtocolUDP || p.FragLen != 1232 || p.UpperLen != 1224 || len(p.Upper) != 1224 || p.LU != nil {
@@ -180,7 +180,7 @@ func FuzzReassemble(f *testing.F) {
 		if len(payload) > 8000 {
 			payload = payload[:8000]
 		}
-		p := synth.Packet{Src: mn, Dst: cn, Nonce: wire.Nonce32(1), UDP: &layers.UDP{SrcPort: 1, DstPort: 2}, Payload: payload}
+		p := synth.Packet{Src: mn, Dst: cn, Nonce: ilnp.Nonce32(1), UDP: &layers.UDP{SrcPort: 1, DstPort: 2}, Payload: payload}
 		b, err := p.Bytes()
 		if err != nil {
 			t.Fatal(err)

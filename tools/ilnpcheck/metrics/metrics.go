@@ -26,6 +26,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/wire"
 )
@@ -33,9 +34,9 @@ import (
 // FlowKey identifies a flow by NIDs and ports.
 type FlowKey struct {
 	Proto   layers.IPProtocol
-	SrcNID  wire.NID
+	SrcNID  ilnp.NID
 	SrcPort uint16
-	DstNID  wire.NID
+	DstNID  ilnp.NID
 	DstPort uint16
 }
 
@@ -45,7 +46,7 @@ func (k FlowKey) String() string {
 
 // PathKey is a pair of wire locators.
 type PathKey struct {
-	Src, Dst wire.L64
+	Src, Dst ilnp.L64
 }
 
 func (p PathKey) String() string { return fmt.Sprintf("%v -> %v", p.Src, p.Dst) }
@@ -245,7 +246,7 @@ func (a *Analyzer) addFragment(p *decode.Packet) {
 		if p.TCP == nil && p.UDP == nil {
 			break
 		}
-		f := a.flow(FlowKey{Proto: d.Proto, SrcNID: wire.ILVFrom16(d.Src).NID, SrcPort: d.SrcPort, DstNID: wire.ILVFrom16(d.Dst).NID, DstPort: d.DstPort})
+		f := a.flow(FlowKey{Proto: d.Proto, SrcNID: ilnp.ILVFrom16(d.Src).NID, SrcPort: d.SrcPort, DstNID: ilnp.ILVFrom16(d.Dst).NID, DstPort: d.DstPort})
 		d.Tag = f.index + 1
 		a.fragmented++
 		for _, fr := range d.Fragments {
@@ -264,7 +265,7 @@ func (a *Analyzer) addFragment(p *decode.Packet) {
 }
 
 func datagramPath(d *decode.Datagram) PathKey {
-	return PathKey{wire.ILVFrom16(d.Src).L64, wire.ILVFrom16(d.Dst).L64}
+	return PathKey{ilnp.ILVFrom16(d.Src).L64, ilnp.ILVFrom16(d.Dst).L64}
 }
 
 // countFragment counts fragment fr of datagram d with flow f and its
@@ -444,8 +445,8 @@ type Point struct {
 	Path   int
 }
 
-func locators(recs []wire.LocatorRecord) []wire.L64 {
-	out := make([]wire.L64, len(recs))
+func locators(recs []wire.LocatorRecord) []ilnp.L64 {
+	out := make([]ilnp.L64, len(recs))
 	for i, r := range recs {
 		out[i] = r.Locator
 	}

@@ -9,22 +9,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var (
-	aa    = wire.L64(0x2001_0002_00aa_00aa)
-	bb    = wire.L64(0x2001_0002_00bb_00bb)
-	cc    = wire.L64(0x2001_0002_00cc_00cc)
-	dd    = wire.L64(0x2001_0002_00dd_00dd)
-	mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
-	cnNID = wire.NID(0xc)
-	paths = []wire.L64{aa, bb, cc}
+	aa    = ilnp.L64(0x2001_0002_00aa_00aa)
+	bb    = ilnp.L64(0x2001_0002_00bb_00bb)
+	cc    = ilnp.L64(0x2001_0002_00cc_00cc)
+	dd    = ilnp.L64(0x2001_0002_00dd_00dd)
+	mnNID = ilnp.NID(0xd250_99ff_fed1_5a0c)
+	cnNID = ilnp.NID(0xc)
+	paths = []ilnp.L64{aa, bb, cc}
 	t0    = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 )
 
@@ -32,10 +34,10 @@ func at(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Mi
 
 const payload = 1000 // iperf2 UDP payload; IPv6 payload = 8 (nonce) + 8 (UDP) + 1000
 
-func datagram(ms float64, seq int32, path wire.L64, hop uint8) synth.Packet {
+func datagram(ms float64, seq int32, path ilnp.L64, hop uint8) synth.Packet {
 	return synth.Packet{
-		Time: at(ms), Src: wire.ILV{L64: path, NID: mnNID}, Dst: wire.ILV{L64: dd, NID: cnNID}, HopLimit: hop,
-		Nonce: wire.Nonce32(1), UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(seq, payload),
+		Time: at(ms), Src: ilnp.ILV{L64: path, NID: mnNID}, Dst: ilnp.ILV{L64: dd, NID: cnNID}, HopLimit: hop,
+		Nonce: ilnp.Nonce32(1), UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(seq, payload),
 	}
 }
 
@@ -50,8 +52,8 @@ func udpCaptures(t *testing.T) (sender, receiver string) {
 		snd = append(snd, datagram(float64(i*10), int32(i), paths[i%3], 64))
 	}
 	snd = append(snd,
-		synth.Packet{Time: at(500), Src: wire.ILV{L64: aa, NID: mnNID}, Dst: wire.ILV{L64: dd, NID: cnNID}, Nonce: wire.Nonce32(1),
-			LU: &synth.LU{Op: wire.LUAdvertisement, Code: 1, Locators: []wire.L64{aa, bb, cc}}},
+		synth.Packet{Time: at(500), Src: ilnp.ILV{L64: aa, NID: mnNID}, Dst: ilnp.ILV{L64: dd, NID: cnNID}, Nonce: ilnp.Nonce32(1),
+			LU: &synth.LU{Op: ilnp.LUAdvertisement, Code: 1, Locators: []ilnp.L64{aa, bb, cc}}},
 	)
 	for i := range 3 {
 		snd = append(snd, datagram(float64(1000+10*i), -100, aa, 64))
@@ -154,7 +156,7 @@ func TestUDPThreePaths(t *testing.T) {
 		t.Fatalf("sender paths %+v", s.Paths)
 	}
 	for i, want := range []struct {
-		src     wire.L64
+		src     ilnp.L64
 		packets int
 	}{{aa, 37}, {bb, 33}, {cc, 33}} {
 		p := s.Paths[i]
@@ -165,7 +167,7 @@ func TestUDPThreePaths(t *testing.T) {
 	if s.MeanHopLimit != 64 || r.MeanHopLimit != 62 {
 		t.Errorf("hop limits %v %v", s.MeanHopLimit, r.MeanHopLimit)
 	}
-	if len(sc.LUEvents) != 1 || sc.LUEvents[0].Operation != wire.LUAdvertisement || len(sc.LUEvents[0].Locators) != 3 || !near(sc.LUEvents[0].Offset, 0.5) {
+	if len(sc.LUEvents) != 1 || sc.LUEvents[0].Operation != ilnp.LUAdvertisement || len(sc.LUEvents[0].Locators) != 3 || !near(sc.LUEvents[0].Offset, 0.5) {
 		t.Errorf("LU events %+v", sc.LUEvents)
 	}
 
@@ -187,20 +189,34 @@ func TestUDPThreePaths(t *testing.T) {
 			t.Errorf("JSON lacks %s", want)
 		}
 	}
+	// The JSON reads back into the same types, as the selftests read
+	// ilnpcheck's report: all but what it leaves out (the flow key, the
+	// series, the state behind loss).
+	var back metrics.Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(res, &back, cmpopts.IgnoreUnexported(metrics.Flow{}, metrics.UDPLoss{}),
+		cmpopts.IgnoreFields(metrics.Flow{}, "Key", "Series")); diff != "" {
+		t.Errorf("JSON round trip (-analysed +read):\n%s", diff)
+	}
+	if lus := back.Captures[1].LUEvents; len(lus) != 1 || lus[0].Operation != ilnp.LUAdvertisement || len(lus[0].Locators) != 3 {
+		t.Errorf("the sender's LU events after the round trip: %+v", lus)
+	}
 }
 
-func seg(ms float64, src, dst wire.ILV, seq, ack uint32, win uint16, data int) synth.Packet {
+func seg(ms float64, src, dst ilnp.ILV, seq, ack uint32, win uint16, data int) synth.Packet {
 	return synth.Packet{
-		Time: at(ms), Src: src, Dst: dst, Nonce: wire.Nonce32(2),
+		Time: at(ms), Src: src, Dst: dst, Nonce: ilnp.Nonce32(2),
 		TCP:     &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: seq, Ack: ack, ACK: true, Window: win},
 		Payload: make([]byte, data),
 	}
 }
 
 func TestTCP(t *testing.T) {
-	mn := wire.ILV{L64: aa, NID: mnNID}
-	mnB := wire.ILV{L64: bb, NID: mnNID}
-	cn := wire.ILV{L64: dd, NID: cnNID}
+	mn := ilnp.ILV{L64: aa, NID: mnNID}
+	mnB := ilnp.ILV{L64: bb, NID: mnNID}
+	cn := ilnp.ILV{L64: dd, NID: cnNID}
 	rev := func(p synth.Packet) synth.Packet {
 		p.TCP.SrcPort, p.TCP.DstPort = p.TCP.DstPort, p.TCP.SrcPort
 		return p
@@ -279,9 +295,9 @@ func equal(a, b []int64) bool {
 // segment in fragments. Every fragment's octets count towards the flow
 // and its path, each datagram once towards the iperf2 figures.
 func TestFragments(t *testing.T) {
-	mn := wire.ILV{L64: aa, NID: mnNID}
-	mnB := wire.ILV{L64: bb, NID: mnNID}
-	cn := wire.ILV{L64: dd, NID: cnNID}
+	mn := ilnp.ILV{L64: aa, NID: mnNID}
+	mnB := ilnp.ILV{L64: bb, NID: mnNID}
+	cn := ilnp.ILV{L64: dd, NID: cnNID}
 	frags := func(p synth.Packet, id uint32, pl synth.Placement) []synth.Packet {
 		t.Helper()
 		f, err := p.Fragments(1280, id, pl)
@@ -295,7 +311,7 @@ func TestFragments(t *testing.T) {
 	}
 	var pkts []synth.Packet
 	for i := range 10 {
-		p := synth.Packet{Time: at(float64(10 * i)), Src: mn, Dst: cn, Nonce: wire.Nonce32(1),
+		p := synth.Packet{Time: at(float64(10 * i)), Src: mn, Dst: cn, Nonce: ilnp.Nonce32(1),
 			UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(int32(i), 2000)}
 		switch {
 		case i >= 6: // whole, on bb
@@ -311,10 +327,10 @@ func TestFragments(t *testing.T) {
 			pkts = append(pkts, frags(p, uint32(i), synth.NonceAfterFragment)...)
 		}
 	}
-	lone := synth.Packet{Time: at(95), Src: mn, Dst: cn, Nonce: wire.Nonce32(1),
+	lone := synth.Packet{Time: at(95), Src: mn, Dst: cn, Nonce: ilnp.Nonce32(1),
 		UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(99, 2000)}
 	pkts = append(pkts, frags(lone, 99, synth.NonceAfterFragment)[1])
-	seg := synth.Packet{Time: at(100), Src: mn, Dst: cn, Nonce: wire.Nonce32(2),
+	seg := synth.Packet{Time: at(100), Src: mn, Dst: cn, Nonce: ilnp.Nonce32(2),
 		TCP: &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: 1000, ACK: true, Window: 100}, Payload: make([]byte, 2000)}
 	pkts = append(pkts, frags(seg, 100, synth.NonceAfterFragment)...)
 
@@ -374,5 +390,53 @@ func TestFragments(t *testing.T) {
 	}
 	if want := "fragmented: 7 datagrams counted with their flows; 1 fragments without their first fragment, in no flow"; !strings.Contains(text.String(), want) {
 		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
+}
+
+// TestFlowSpanOffsets: a flow that starts 1.5 s after the capture's
+// first frame (here an LU, in the testbed a Router Advertisement) has
+// empty buckets before it; first_offset and last_offset give its own
+// span on the buckets' axis, and each path's.
+func TestFlowSpanOffsets(t *testing.T) {
+	pkts := []synth.Packet{{Time: at(0), Src: ilnp.ILV{L64: aa, NID: mnNID}, Dst: ilnp.ILV{L64: dd, NID: cnNID}, Nonce: ilnp.Nonce32(1),
+		LU: &synth.LU{Op: ilnp.LUAdvertisement, Code: 1, Locators: []ilnp.L64{aa, bb}}}}
+	for i := range 16 {
+		path := aa
+		if i%2 == 1 && i < 10 {
+			path = bb
+		}
+		pkts = append(pkts, datagram(float64(1500+100*i), int32(i), path, 64))
+	}
+	file := filepath.Join(t.TempDir(), "late.pcap")
+	if err := synth.WriteFile(file, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	res, err := metrics.Analyze([]string{file}, metrics.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Captures[0].Flows[0]
+	if !near(f.FirstOffset, 1.5) || !near(f.LastOffset, 3.0) || !near(f.LastOffset-f.FirstOffset, f.Duration) {
+		t.Errorf("flow span [%v, %v], duration %v; want [1.5, 3.0]", f.FirstOffset, f.LastOffset, f.Duration)
+	}
+	if len(f.Buckets) != 4 || f.Buckets[0] != 0 || f.Buckets[1] == 0 {
+		t.Errorf("buckets %v: want 4, the first empty", f.Buckets)
+	}
+	if len(f.Paths) != 2 {
+		t.Fatalf("paths %+v", f.Paths)
+	}
+	for i, want := range [][2]float64{{1.5, 3.0}, {1.6, 2.4}} {
+		if p := f.Paths[i]; !near(p.FirstOffset, want[0]) || !near(p.LastOffset, want[1]) {
+			t.Errorf("path %v span [%v, %v], want %v", p.Src, p.FirstOffset, p.LastOffset, want)
+		}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"first_offset":1.5,"last_offset":3`, `"first_offset":1.6,"last_offset":2.4`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("JSON lacks %s", want)
+		}
 	}
 }

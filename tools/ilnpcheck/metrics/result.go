@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // Result holds the measurements of a set of captures.
@@ -46,9 +46,9 @@ type Capture struct {
 type Flow struct {
 	Key          FlowKey   `json:"-"`
 	Proto        string    `json:"proto"`
-	SrcNID       wire.NID  `json:"src_nid"`
+	SrcNID       ilnp.NID  `json:"src_nid"`
 	SrcPort      uint16    `json:"src_port"`
-	DstNID       wire.NID  `json:"dst_nid"`
+	DstNID       ilnp.NID  `json:"dst_nid"`
 	DstPort      uint16    `json:"dst_port"`
 	Packets      int       `json:"packets"`
 	Bytes        int64     `json:"bytes"`
@@ -63,12 +63,18 @@ type Flow struct {
 	TCP          *TCPStats `json:"tcp,omitempty"`
 	Series       []Point   `json:"-"`
 	seen         *seqSet
+
+	// FirstOffset and LastOffset are the times of the flow's first and
+	// last packet in seconds since the capture's first frame, on the
+	// buckets' axis: the flow's own span is [FirstOffset, LastOffset].
+	FirstOffset float64 `json:"first_offset"`
+	LastOffset  float64 `json:"last_offset"`
 }
 
 // Path holds the share of a flow carried on one wire locator pair.
 type Path struct {
-	Src        wire.L64  `json:"src_l64"`
-	Dst        wire.L64  `json:"dst_l64"`
+	Src        ilnp.L64  `json:"src_l64"`
+	Dst        ilnp.L64  `json:"dst_l64"`
 	Packets    int       `json:"packets"`
 	Bytes      int64     `json:"bytes"`
 	First      time.Time `json:"first"`
@@ -76,6 +82,10 @@ type Path struct {
 	Throughput float64   `json:"throughput_bps"` // over the path's own first to last packet
 	Share      float64   `json:"share"`          // of the flow's octets
 	Buckets    []float64 `json:"buckets_bps"`
+
+	// Seconds since the capture's first frame, as in Flow.
+	FirstOffset float64 `json:"first_offset"`
+	LastOffset  float64 `json:"last_offset"`
 }
 
 // Key returns the path's locator pair.
@@ -162,10 +172,10 @@ type LUEvent struct {
 	Frame     int        `json:"frame"`
 	Time      time.Time  `json:"time"`
 	Offset    float64    `json:"offset"` // seconds since the capture's first frame
-	Src       wire.ILV   `json:"src"`
-	Dst       wire.ILV   `json:"dst"`
-	Operation wire.LUOp  `json:"operation"`
-	Locators  []wire.L64 `json:"locators"`
+	Src       ilnp.ILV   `json:"src"`
+	Dst       ilnp.ILV   `json:"dst"`
+	Operation ilnp.LUOp  `json:"operation"`
+	Locators  []ilnp.L64 `json:"locators"`
 }
 
 // Finish ends the tracking of fragmented datagrams and returns the
@@ -190,11 +200,14 @@ func (a *Analyzer) Finish() *Capture {
 			Buckets: bps(f.all.buckets, iv), MeanHopLimit: float64(f.hopSum) / float64(f.all.packets),
 			Series: f.series,
 		}
+		fl.FirstOffset, fl.LastOffset = a.offset(f.all.first), a.offset(f.all.last)
 		for _, p := range f.paths {
 			fl.Paths = append(fl.Paths, Path{
 				Src: p.key.Src, Dst: p.key.Dst, Packets: p.packets, Bytes: p.bytes, First: p.first, Last: p.last,
 				Throughput: throughput(&p.counter), Share: ratio(int(p.bytes), int(f.all.bytes)), Buckets: bps(p.buckets, iv),
 			})
+			fp := &fl.Paths[len(fl.Paths)-1]
+			fp.FirstOffset, fp.LastOffset = a.offset(p.first), a.offset(p.last)
 		}
 		if f.udp != nil {
 			fl.UDP, fl.seen = f.udp.stats(), &f.udp.seen
@@ -206,6 +219,9 @@ func (a *Analyzer) Finish() *Capture {
 	}
 	return c
 }
+
+// offset is t in seconds since the capture's first frame.
+func (a *Analyzer) offset(t time.Time) float64 { return t.Sub(a.first).Seconds() }
 
 func (u *udpState) stats() *UDPStats {
 	s := &UDPStats{

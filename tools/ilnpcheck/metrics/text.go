@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ilnp-linux/ilnp/tools/wire"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // WriteText writes the measurements as aligned tables.
@@ -78,7 +78,7 @@ func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 
 
 func pct(r float64) string { return fmt.Sprintf("%.3f%%", 100*r) }
 
-func l64s(l []wire.L64) string {
+func l64s(l []ilnp.L64) string {
 	s := make([]string, len(l))
 	for i, x := range l {
 		s[i] = x.String()

@@ -24,8 +24,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // Options say what to draw and where.
@@ -300,7 +300,7 @@ func addLegendLabel(p *gplot.Plot, label string) {
 func sessionLUs(evs []metrics.LUEvent, f *metrics.Flow) []float64 {
 	var out []float64
 	for _, e := range evs {
-		if e.Operation != wire.LUAdvertisement {
+		if e.Operation != ilnp.LUAdvertisement {
 			continue
 		}
 		a, b := e.Src.NID, e.Dst.NID

@@ -9,18 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/metrics"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/plot"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var (
-	aa = wire.L64(0x2001_0002_00aa_00aa)
-	bb = wire.L64(0x2001_0002_00bb_00bb)
-	cc = wire.L64(0x2001_0002_00cc_00cc)
-	dd = wire.L64(0x2001_0002_00dd_00dd)
+	aa = ilnp.L64(0x2001_0002_00aa_00aa)
+	bb = ilnp.L64(0x2001_0002_00bb_00bb)
+	cc = ilnp.L64(0x2001_0002_00cc_00cc)
+	dd = ilnp.L64(0x2001_0002_00dd_00dd)
 )
 
 // paperScenario is Figure 8's procedure: aa, +bb, +cc, -aa, -bb, +aa,
@@ -29,15 +29,15 @@ func paperScenario() synth.Scenario {
 	return synth.Scenario{
 		Start: time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC), MN: 0xd250_99ff_fed1_5a0c, CN: 0xc, CNLocator: dd,
 		Phases: []synth.Phase{
-			{At: 0, Locators: []wire.L64{aa}},
-			{At: 4 * time.Second, Locators: []wire.L64{aa, bb}},
-			{At: 8 * time.Second, Locators: []wire.L64{aa, bb, cc}},
-			{At: 12 * time.Second, Locators: []wire.L64{bb, cc}},
-			{At: 16 * time.Second, Locators: []wire.L64{cc}},
-			{At: 20 * time.Second, Locators: []wire.L64{cc, aa}},
+			{At: 0, Locators: []ilnp.L64{aa}},
+			{At: 4 * time.Second, Locators: []ilnp.L64{aa, bb}},
+			{At: 8 * time.Second, Locators: []ilnp.L64{aa, bb, cc}},
+			{At: 12 * time.Second, Locators: []ilnp.L64{bb, cc}},
+			{At: 16 * time.Second, Locators: []ilnp.L64{cc}},
+			{At: 20 * time.Second, Locators: []ilnp.L64{cc, aa}},
 		},
 		Duration: 24 * time.Second, PacketsPerSec: 1000, PayloadOctets: 1234,
-		MNNonce: wire.Nonce32(1), CNNonce: wire.Nonce32(2),
+		MNNonce: ilnp.Nonce32(1), CNNonce: ilnp.Nonce32(2),
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/gopacket/layers"
 
-	"github.com/ilnp-linux/ilnp/tools/wire"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // WriteMixed writes n packets of a bidirectional ILNP exchange as the
@@ -30,11 +30,11 @@ type MixedOptions struct {
 func WriteMixedOptions(w *Writer, n int, o MixedOptions) (int, error) {
 	var (
 		start = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
-		l64   = []wire.L64{0x2001_0002_00aa_00aa, 0x2001_0002_00bb_00bb}
-		mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
-		cn    = wire.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
-		mnN   = wire.Nonce32(0x11223344)
-		cnN   = wire.Nonce96([12]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+		l64   = []ilnp.L64{0x2001_0002_00aa_00aa, 0x2001_0002_00bb_00bb}
+		mnNID = ilnp.NID(0xd250_99ff_fed1_5a0c)
+		cn    = ilnp.ILV{L64: 0x2001_0002_00dd_00dd, NID: 0xc}
+		mnN   = ilnp.Nonce32(0x11223344)
+		cnN   = ilnp.Nonce96([12]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
 		data  = make([]byte, 1448)
 		seq   uint32
 		udpN  int32
@@ -42,15 +42,15 @@ func WriteMixedOptions(w *Writer, n int, o MixedOptions) (int, error) {
 		out   int
 	)
 	for i := 0; out < n; i++ {
-		mn := wire.ILV{L64: l64[i%2], NID: mnNID}
+		mn := ilnp.ILV{L64: l64[i%2], NID: mnNID}
 		p := Packet{Time: start.Add(time.Duration(i) * 100 * time.Microsecond)}
 		switch {
 		case i%100000 == 50000:
 			p.Src, p.Dst, p.Nonce = mn, cn, mnN
-			p.LU = &LU{Op: wire.LUAdvertisement, Code: wire.LUCodeReplaceSoft, Locators: l64}
+			p.LU = &LU{Op: ilnp.LUAdvertisement, Code: ilnp.LUCodeReplaceSoft, Locators: l64}
 		case i%100000 == 50001:
 			p.Src, p.Dst, p.Nonce = cn, mn, cnN
-			p.LU = &LU{Op: wire.LUAck, Code: wire.LUCodeReplaceSoft, Locators: l64}
+			p.LU = &LU{Op: ilnp.LUAck, Code: ilnp.LUCodeReplaceSoft, Locators: l64}
 		case i%4 < 2:
 			p.Src, p.Dst, p.Nonce, p.Payload = mn, cn, mnN, data
 			p.TCP = &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: seq, Ack: 1, ACK: true, PSH: true, Window: 502}

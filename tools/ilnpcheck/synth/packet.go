@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
@@ -39,20 +40,20 @@ const (
 
 // LU describes a Locator Update to put in a Packet.
 type LU struct {
-	Op       wire.LUOp
+	Op       ilnp.LUOp
 	Code     uint8
 	Format   wire.LUFormat // zero means extended
-	Locators []wire.L64
+	Locators []ilnp.L64
 }
 
 // Packet describes one IPv6 packet.
 type Packet struct {
 	Time     time.Time
-	Src, Dst wire.ILV
+	Src, Dst ilnp.ILV
 	HopLimit uint8 // 0 means 64
 
 	// Nonce, when not zero, adds a Destination Options header with it.
-	Nonce wire.Nonce
+	Nonce ilnp.Nonce
 	// DestOpts, when not nil, is used verbatim as the Destination Options
 	// header instead (its Next Header octet is filled in).
 	DestOpts []byte
@@ -131,7 +132,7 @@ func (p *Packet) segment() (seg []byte, proto layers.IPProtocol, csumOff int, er
 		err = gopacket.SerializeLayers(buf, opts, &u, payload)
 		proto, csumOff = layers.IPProtocolUDP, 6
 	case p.LU != nil:
-		icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(wire.ICMPv6TypeLocatorUpdate, p.LU.Code)}
+		icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(ilnp.ICMPv6TypeLocatorUpdate, p.LU.Code)}
 		recs := make([]wire.LocatorRecord, len(p.LU.Locators))
 		for i, l := range p.LU.Locators {
 			recs[i] = wire.LocatorRecord{Locator: l, Preference: uint16(i + 1), Lifetime: 15}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/wire"
 )
@@ -41,18 +42,18 @@ type Options struct {
 	Reassembly decode.ReassemblyOptions
 }
 
-type dirKey struct{ src, dst wire.NID }
+type dirKey struct{ src, dst ilnp.NID }
 
 func (k dirKey) reverse() dirKey { return dirKey{k.dst, k.src} }
 
 // direction is what the checker keeps per (source NID, destination NID).
 type direction struct {
-	nonce      wire.Nonce
+	nonce      ilnp.Nonce
 	nonceFrame int
 	packets    int
 	firstFrame int
-	srcL64     []wire.L64
-	dstL64     []wire.L64
+	srcL64     []ilnp.L64
+	dstL64     []ilnp.L64
 }
 
 // luTxn is an LU advertisement waiting for its ack.
@@ -196,11 +197,11 @@ func (c *Checker) addAttributed(d *decode.Datagram, f decode.FragmentRef) {
 	r.ILNP.Packets++
 	r.ILNP.Fragments++
 	c.countProto(d.Proto)
-	src, dst := wire.ILVFrom16(d.Src), wire.ILVFrom16(d.Dst)
+	src, dst := ilnp.ILVFrom16(d.Src), ilnp.ILVFrom16(d.Dst)
 	dir := c.direction(dirKey{src.NID, dst.NID}, f.Frame, src.L64, dst.L64)
 	dir.firstFrame = min(dir.firstFrame, f.Frame) // it may precede its first fragment
 	if c.opts.Packets {
-		r.Packets = append(r.Packets, PacketRecord{Frame: f.Frame, Time: f.Time, Src: wire.ILVFrom16(d.Src), Dst: wire.ILVFrom16(d.Dst),
+		r.Packets = append(r.Packets, PacketRecord{Frame: f.Frame, Time: f.Time, Src: ilnp.ILVFrom16(d.Src), Dst: ilnp.ILVFrom16(d.Dst),
 			Proto: decode.ProtoName(d.Proto), Checksum: ChecksumNotChecked})
 		c.unsorted = true
 	}
@@ -252,9 +253,9 @@ func (c *Checker) addILNP(p *decode.Packet) int {
 	d := p.NonceHeader()
 	r.ILNP.Packets++
 	switch d.Nonce.Len() {
-	case wire.NonceLen32:
+	case ilnp.NonceLen32:
 		r.ILNP.Nonce32++
-	case wire.NonceLen96:
+	case ilnp.NonceLen96:
 		r.ILNP.Nonce96++
 	}
 	if err := d.Err(); err != nil {
@@ -345,7 +346,7 @@ func (c *Checker) countProto(p layers.IPProtocol) {
 // direction counts a packet of frame in direction key, which travelled
 
 // on the wire locators src and dst.
-func (c *Checker) direction(key dirKey, frame int, src, dst wire.L64) *direction {
+func (c *Checker) direction(key dirKey, frame int, src, dst ilnp.L64) *direction {
 	dir := c.lastDir
 	if dir == nil || key != c.lastKey {
 		dir = c.dirs[key]
@@ -366,7 +367,7 @@ func (c *Checker) direction(key dirKey, frame int, src, dst wire.L64) *direction
 	return dir
 }
 
-func (c *Checker) checkNonce(p *decode.Packet, src, dst wire.ILV) {
+func (c *Checker) checkNonce(p *decode.Packet, src, dst ilnp.ILV) {
 	key := dirKey{src.NID, dst.NID}
 	dir := c.direction(key, p.Frame.Number, src.L64, dst.L64)
 	n := p.NonceHeader().Nonce
@@ -375,8 +376,8 @@ func (c *Checker) checkNonce(p *decode.Packet, src, dst wire.ILV) {
 	case dir.nonce.IsZero():
 		dir.nonce, dir.nonceFrame = n, p.Frame.Number
 	case n != dir.nonce:
-		c.violate(p, KindNonceChanged, "nonce %v in direction %v -> %v differs from %v first seen in frame %d",
-			n, key.src, key.dst, dir.nonce, dir.nonceFrame)
+		c.violate(p, KindNonceChanged, "nonce %s in direction %v -> %v differs from %s first seen in frame %d",
+			n.Hex(), key.src, key.dst, dir.nonce.Hex(), dir.nonceFrame)
 	}
 }
 
@@ -520,7 +521,7 @@ func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *L
 	}
 	bad := false
 	if !wire.ValidLUCode(code) {
-		c.violate(p, KindLUMalformed, "Code %d, want 0 or %d (soft replace)", code, wire.LUCodeReplaceSoft)
+		c.violate(p, KindLUMalformed, "Code %d, want 0 or %d (soft replace)", code, ilnp.LUCodeReplaceSoft)
 		bad = true
 	}
 	if err := p.LU.Validate(); err != nil {
@@ -539,10 +540,10 @@ func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *L
 		return &c.lus[idx]
 	}
 	switch p.LU.Operation {
-	case wire.LUAdvertisement:
+	case ilnp.LUAdvertisement:
 		c.report.LUSummary.Advertisements++
 		c.advertise(idx, key)
-	case wire.LUAck:
+	case ilnp.LUAck:
 		c.report.LUSummary.Acks++
 		c.ack(p, idx, key)
 	}
@@ -640,7 +641,7 @@ func (c *Checker) sessions() []Session {
 		if !ok {
 			i = len(out)
 			index[canon] = i
-			out = append(out, Session{NIDs: [2]wire.NID{canon.src, canon.dst}})
+			out = append(out, Session{NIDs: [2]ilnp.NID{canon.src, canon.dst}})
 		}
 		d := c.dirs[key]
 		out[i].Packets += d.packets

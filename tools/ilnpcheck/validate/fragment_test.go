@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
-	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // fragMTU splits the 3016-octet datagrams of fragmented into three
@@ -58,7 +58,7 @@ func TestFragments(t *testing.T) {
 	before := fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, synth.ChecksumILNP)
 	whole := synth.Packet{Time: at(10), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(2, 100)}
 	// Options besides the nonce, in front of the fragment header.
-	n32 := []byte{wire.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
+	n32 := []byte{ilnp.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
 	otherOpt := synth.Packet{Time: at(0), Src: mnAA, Dst: cnDD, UDP: udp(), Payload: synth.Iperf2Payload(1, 3000),
 		DestOpts: append(append([]byte{0, 1}, n32...), 0x1e, 0, 1, 4, 0, 0, 0, 0)}
 	otherFrags, err := otherOpt.Fragments(fragMTU, 9, synth.NonceBeforeFragment)

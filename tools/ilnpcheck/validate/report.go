@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/wire"
@@ -137,20 +138,20 @@ type ChecksumSummary struct {
 
 // Session is an ILNP session: the two directions between a pair of NIDs.
 type Session struct {
-	NIDs       [2]wire.NID `json:"nids"`
+	NIDs       [2]ilnp.NID `json:"nids"`
 	Packets    int         `json:"packets"`
 	Directions []Direction `json:"directions"`
 }
 
 // Direction is one direction of a session.
 type Direction struct {
-	Src         wire.NID   `json:"src_nid"`
-	Dst         wire.NID   `json:"dst_nid"`
-	Nonce       wire.Nonce `json:"nonce"`
+	Src         ilnp.NID   `json:"src_nid"`
+	Dst         ilnp.NID   `json:"dst_nid"`
+	Nonce       ilnp.Nonce `json:"nonce"`
 	Packets     int        `json:"packets"`
 	FirstFrame  int        `json:"first_frame"`
-	SrcLocators []wire.L64 `json:"src_locators"` // wire locators seen, in order
-	DstLocators []wire.L64 `json:"dst_locators"`
+	SrcLocators []ilnp.L64 `json:"src_locators"` // wire locators seen, in order
+	DstLocators []ilnp.L64 `json:"dst_locators"`
 }
 
 // LUEvent is one Locator Update message of an ILNP packet.
@@ -158,13 +159,13 @@ type LUEvent struct {
 	Frame     int                  `json:"frame"`
 	Time      time.Time            `json:"time"`
 	Offset    float64              `json:"offset"`
-	Src       wire.ILV             `json:"src"`
-	Dst       wire.ILV             `json:"dst"`
-	Operation wire.LUOp            `json:"operation"`
+	Src       ilnp.ILV             `json:"src"`
+	Dst       ilnp.ILV             `json:"dst"`
+	Operation ilnp.LUOp            `json:"operation"`
 	Code      uint8                `json:"code"`
 	Format    wire.LUFormat        `json:"format"`
 	Locators  []wire.LocatorRecord `json:"locators"`
-	Nonce     wire.Nonce           `json:"nonce"`
+	Nonce     ilnp.Nonce           `json:"nonce"`
 	Checksum  ChecksumVerdict      `json:"checksum"`
 	// For an advertisement: the ack that answered it (0 if none), the
 	// time from its last transmission to the ack, and how often it was
@@ -213,14 +214,14 @@ func (s *LUSummary) finish() {
 type PacketRecord struct {
 	Frame             int             `json:"frame"`
 	Time              time.Time       `json:"time"`
-	Src               wire.ILV        `json:"src"`
-	Dst               wire.ILV        `json:"dst"`
+	Src               ilnp.ILV        `json:"src"`
+	Dst               ilnp.ILV        `json:"dst"`
 	Proto             string          `json:"proto"`
-	Nonce             wire.Nonce      `json:"nonce"`
+	Nonce             ilnp.Nonce      `json:"nonce"`
 	NonceOptionLength uint8           `json:"nonce_option_length"`
 	Checksum          ChecksumVerdict `json:"checksum"`
-	LUOperation       wire.LUOp       `json:"lu_operation,omitempty"`
-	Locators          []wire.L64      `json:"locators,omitempty"`
+	LUOperation       ilnp.LUOp       `json:"lu_operation,omitempty"`
+	Locators          []ilnp.L64      `json:"locators,omitempty"`
 }
 
 // CheckFile validates the capture at path. A file that cannot be read

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ilnp-linux/ilnp/tools/wire"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 )
 
 // TextOptions tune WriteText.
@@ -140,17 +140,17 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 
 func (e *LUEvent) answer() string {
 	switch {
-	case e.Operation == wire.LUAdvertisement && e.RetransmissionOf != 0:
+	case e.Operation == ilnp.LUAdvertisement && e.RetransmissionOf != 0:
 		return fmt.Sprintf("retransmission of %d", e.RetransmissionOf)
-	case e.Operation == wire.LUAdvertisement && e.AckFrame != 0:
+	case e.Operation == ilnp.LUAdvertisement && e.AckFrame != 0:
 		s := fmt.Sprintf("ack %d, RTT %s", e.AckFrame, ms(e.RTT))
 		if e.Retransmissions > 0 {
 			s += fmt.Sprintf(", %d retransmissions", e.Retransmissions)
 		}
 		return s
-	case e.Operation == wire.LUAck && e.Duplicate:
+	case e.Operation == ilnp.LUAck && e.Duplicate:
 		return fmt.Sprintf("duplicate ack of %d", e.AnswersFrame)
-	case e.Operation == wire.LUAck && e.AnswersFrame != 0:
+	case e.Operation == ilnp.LUAck && e.AnswersFrame != 0:
 		return fmt.Sprintf("answers %d", e.AnswersFrame)
 	case e.Checksum != ChecksumGood:
 		return "ignored: checksum " + e.Checksum.String()
@@ -185,14 +185,14 @@ func (o OtherSummary) text() string {
 	return strings.Join(parts, ", ")
 }
 
-func nonceText(n wire.Nonce) string {
+func nonceText(n ilnp.Nonce) string {
 	if n.IsZero() {
 		return "-"
 	}
-	return fmt.Sprintf("%v (%d-bit)", n, n.Len()*8)
+	return fmt.Sprintf("%s (%d-bit)", n.Hex(), n.Len()*8)
 }
 
-func l64List(l []wire.L64) string {
+func l64List(l []ilnp.L64) string {
 	if len(l) == 0 {
 		return "-"
 	}

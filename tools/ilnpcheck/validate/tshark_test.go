@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
@@ -41,24 +42,24 @@ var tsharkFields = []string{"frame.number", "ipv6.opt.ilnp_nonce", "icmpv6.ilnp.
 // only the RFC 6743 record layout, so the LUs here use it.
 func TestAgreesWithTshark(t *testing.T) {
 	bin := tshark(t)
-	n32 := []byte{wire.OptTypeNonce, 4, 0xfe, 0xed, 0xfa, 0xce}
-	rfc := func(op wire.LUOp, locs ...wire.L64) *synth.LU {
-		return &synth.LU{Op: op, Code: wire.LUCodeReplaceSoft, Format: wire.LUFormatRFC6743, Locators: locs}
+	n32 := []byte{ilnp.OptTypeNonce, 4, 0xfe, 0xed, 0xfa, 0xce}
+	rfc := func(op ilnp.LUOp, locs ...ilnp.L64) *synth.LU {
+		return &synth.LU{Op: op, Code: ilnp.LUCodeReplaceSoft, Format: wire.LUFormatRFC6743, Locators: locs}
 	}
-	cc := wire.L64(0x2001_0002_00cc_00cc)
+	cc := ilnp.L64(0x2001_0002_00cc_00cc)
 	pkts := []synth.Packet{
 		{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(1), Payload: []byte("data")},
 		{Time: at(1), Src: cnDD, Dst: mnAA, Nonce: cnN, TCP: tcp(1)},
-		{Time: at(2), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, aa, bb, cc)},
-		{Time: at(3), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, aa, bb, cc)},
+		{Time: at(2), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(ilnp.LUAdvertisement, aa, bb, cc)},
+		{Time: at(3), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(ilnp.LUAck, aa, bb, cc)},
 		{Time: at(4), Src: mnBB, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(1, 200)},
 		// The nonce after Pad1 and PadN, then PadN after it.
 		{Time: at(5), Src: mnBB, Dst: cnDD, TCP: tcp(9), DestOpts: append(append([]byte{0, 1, 0, 1, 1, 0}, n32...), 1, 2, 0, 0)},
-		{Time: at(6), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, bb), Checksum: synth.ChecksumCorrupt},
-		{Time: at(7), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(wire.LUAdvertisement, bb)},
-		{Time: at(8), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, bb), Checksum: synth.ChecksumCorrupt},
-		{Time: at(9), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(wire.LUAck, bb)},
-		{Time: at(10), Src: mnAA, Dst: cnDD, LU: rfc(wire.LUAdvertisement, aa)}, // no nonce
+		{Time: at(6), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(ilnp.LUAdvertisement, bb), Checksum: synth.ChecksumCorrupt},
+		{Time: at(7), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: rfc(ilnp.LUAdvertisement, bb)},
+		{Time: at(8), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(ilnp.LUAck, bb), Checksum: synth.ChecksumCorrupt},
+		{Time: at(9), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(ilnp.LUAck, bb)},
+		{Time: at(10), Src: mnAA, Dst: cnDD, LU: rfc(ilnp.LUAdvertisement, aa)}, // no nonce
 		{Time: at(11), Src: mnAA, Dst: cnDD, UDP: udp(), Payload: []byte("plain")},
 	}
 	for _, tc := range []struct {
@@ -125,7 +126,7 @@ type row struct {
 }
 
 func ourRow(p validate.PacketRecord) row {
-	r := row{nonce: p.Nonce.String()}
+	r := row{nonce: p.Nonce.Hex()}
 	locs := make([]string, len(p.Locators))
 	for i, l := range p.Locators {
 		locs[i] = fmt.Sprintf("0x%016x", uint64(l))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
@@ -21,16 +22,16 @@ import (
 )
 
 var (
-	aa    = wire.L64(0x2001_0002_00aa_00aa)
-	bb    = wire.L64(0x2001_0002_00bb_00bb)
-	dd    = wire.L64(0x2001_0002_00dd_00dd)
-	mnNID = wire.NID(0xd250_99ff_fed1_5a0c)
-	cnNID = wire.NID(0xc)
-	mnAA  = wire.ILV{L64: aa, NID: mnNID}
-	mnBB  = wire.ILV{L64: bb, NID: mnNID}
-	cnDD  = wire.ILV{L64: dd, NID: cnNID}
-	mnN   = wire.Nonce32(0x11223344)
-	cnN   = wire.Nonce96([12]byte{0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac})
+	aa    = ilnp.L64(0x2001_0002_00aa_00aa)
+	bb    = ilnp.L64(0x2001_0002_00bb_00bb)
+	dd    = ilnp.L64(0x2001_0002_00dd_00dd)
+	mnNID = ilnp.NID(0xd250_99ff_fed1_5a0c)
+	cnNID = ilnp.NID(0xc)
+	mnAA  = ilnp.ILV{L64: aa, NID: mnNID}
+	mnBB  = ilnp.ILV{L64: bb, NID: mnNID}
+	cnDD  = ilnp.ILV{L64: dd, NID: cnNID}
+	mnN   = ilnp.Nonce32(0x11223344)
+	cnN   = ilnp.Nonce96([12]byte{0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac})
 	t0    = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 )
 
@@ -42,8 +43,8 @@ func tcp(seq uint32) *layers.TCP {
 
 func udp() *layers.UDP { return &layers.UDP{SrcPort: 40001, DstPort: 5001} }
 
-func lu(op wire.LUOp, locs ...wire.L64) *synth.LU {
-	return &synth.LU{Op: op, Code: wire.LUCodeReplaceSoft, Locators: locs}
+func lu(op ilnp.LUOp, locs ...ilnp.L64) *synth.LU {
+	return &synth.LU{Op: op, Code: ilnp.LUCodeReplaceSoft, Locators: locs}
 }
 
 // validSession is a good ILNP exchange: TCP both ways, the MN adds
@@ -54,14 +55,14 @@ func validSession() []synth.Packet {
 	return []synth.Packet{
 		{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(1), Payload: []byte("data")},
 		{Time: at(1), Src: cnDD, Dst: mnAA, Nonce: cnN, TCP: tcp(1), Payload: []byte("ack")},
-		{Time: at(10), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa, bb)},
-		{Time: at(12.5), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: lu(wire.LUAck, bb, aa)},
+		{Time: at(10), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(ilnp.LUAdvertisement, aa, bb)},
+		{Time: at(12.5), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: lu(ilnp.LUAck, bb, aa)},
 		{Time: at(13), Src: mnBB, Dst: cnDD, Nonce: mnN, TCP: tcp(5), Payload: []byte("more")},
 		{Time: at(14), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(0, 64)},
-		{Time: at(20), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
-		{Time: at(25), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
-		{Time: at(26), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: wire.LUAck, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
-		{Time: at(27), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: wire.LUAck, Format: wire.LUFormatRFC6743, Locators: []wire.L64{bb}}},
+		{Time: at(20), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: ilnp.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []ilnp.L64{bb}}},
+		{Time: at(25), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: ilnp.LUAdvertisement, Format: wire.LUFormatRFC6743, Locators: []ilnp.L64{bb}}},
+		{Time: at(26), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: ilnp.LUAck, Format: wire.LUFormatRFC6743, Locators: []ilnp.L64{bb}}},
+		{Time: at(27), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: &synth.LU{Op: ilnp.LUAck, Format: wire.LUFormatRFC6743, Locators: []ilnp.L64{bb}}},
 		// Not ILNP: counted, not judged, even with a broken checksum.
 		{Time: at(30), Src: mnAA, Dst: cnDD, UDP: &layers.UDP{SrcPort: 53, DstPort: 53}, Payload: []byte("dns"), Checksum: synth.ChecksumCorrupt},
 	}
@@ -128,7 +129,7 @@ func TestValidSession(t *testing.T) {
 	if r.LocatorUpdates[5].AnswersFrame != 7 || !r.LocatorUpdates[5].Duplicate {
 		t.Errorf("duplicate ack %+v", r.LocatorUpdates[5])
 	}
-	if len(r.Packets) != 10 || r.Packets[2].LUOperation != wire.LUAdvertisement || len(r.Packets[2].Locators) != 2 {
+	if len(r.Packets) != 10 || r.Packets[2].LUOperation != ilnp.LUAdvertisement || len(r.Packets[2].Locators) != 2 {
 		t.Errorf("packet records %+v", r.Packets)
 	}
 
@@ -155,7 +156,7 @@ func TestValidSession(t *testing.T) {
 // TestViolations adds one bad packet (or leaves one out) at a time to the
 // valid session and expects exactly the violations named.
 func TestViolations(t *testing.T) {
-	n32 := []byte{wire.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
+	n32 := []byte{ilnp.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
 	hdr := func(opts ...byte) []byte { // next header filled in by synth
 		b := append([]byte{0, 0}, opts...)
 		b[1] = byte(len(b)/8 - 1)
@@ -173,7 +174,7 @@ func TestViolations(t *testing.T) {
 		{
 			name: "nonce length 5",
 			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
-				DestOpts: hdr(wire.OptTypeNonce, 5, 1, 2, 3, 4, 5, 0, 1, 4, 0, 0, 0, 0)}),
+				DestOpts: hdr(ilnp.OptTypeNonce, 5, 1, 2, 3, 4, 5, 0, 1, 4, 0, 0, 0, 0)}),
 			want: []validate.Kind{validate.KindNonceOption}, frame: 12, text: "option data length 5",
 		},
 		{
@@ -196,7 +197,7 @@ func TestViolations(t *testing.T) {
 		},
 		{
 			name: "nonce changes",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: wire.Nonce32(0x99), TCP: tcp(9)}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: ilnp.Nonce32(0x99), TCP: tcp(9)}),
 			want: []validate.Kind{validate.KindNonceChanged}, frame: 12, text: "nonce 00000099 in direction d250:99ff:fed1:5a0c -> 0:0:0:c differs from 11223344 first seen in frame 1",
 		},
 		{
@@ -231,7 +232,7 @@ func TestViolations(t *testing.T) {
 		},
 		{
 			name: "ICMPv6 checksum of an LU",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa), Checksum: synth.ChecksumCorrupt}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(ilnp.LUAdvertisement, aa), Checksum: synth.ChecksumCorrupt}),
 			want: []validate.Kind{validate.KindChecksumICMPv6}, frame: 12, text: "ICMPv6 checksum",
 		},
 		{
@@ -241,17 +242,17 @@ func TestViolations(t *testing.T) {
 		},
 		{
 			name: "LU code 2",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: wire.LUAck, Code: 2, Locators: []wire.L64{aa}}}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: &synth.LU{Op: ilnp.LUAck, Code: 2, Locators: []ilnp.L64{aa}}}),
 			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Code 2",
 		},
 		{
 			name: "LU length does not match Num of Locs",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(wire.LUAdvertisement, aa), Payload: []byte{1, 2, 3, 4}}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(ilnp.LUAdvertisement, aa), Payload: []byte{1, 2, 3, 4}}),
 			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "does not match Num of Locs",
 		},
 		{
 			name: "LU without nonce",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, LU: lu(wire.LUAdvertisement, aa)}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, LU: lu(ilnp.LUAdvertisement, aa)}),
 			want: []validate.Kind{validate.KindLUNoNonce}, frame: 12,
 		},
 		{
@@ -263,14 +264,14 @@ func TestViolations(t *testing.T) {
 			name: "LU-ack with other locators",
 			edit: func(p []synth.Packet) []synth.Packet {
 				p = append([]synth.Packet(nil), p...)
-				p[3].LU = lu(wire.LUAck, bb)
+				p[3].LU = lu(ilnp.LUAck, bb)
 				return p
 			},
 			want: []validate.Kind{validate.KindLUUnanswered, validate.KindLUAckMismatch}, frame: 3, text: "LU-ack lists 2001:2:bb:bb, the outstanding LU in frame 3 lists 2001:2:aa:aa, 2001:2:bb:bb",
 		},
 		{
 			name: "unsolicited LU-ack",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnAA, Nonce: cnN, LU: lu(wire.LUAck, aa)}),
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnAA, Nonce: cnN, LU: lu(ilnp.LUAck, aa)}),
 			want: []validate.Kind{validate.KindLUAckUnsolicited}, frame: 12, text: "answers no LU",
 		},
 		{
@@ -294,7 +295,7 @@ func TestViolations(t *testing.T) {
 		{
 			name: "destination options that cannot be walked",
 			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, TCP: tcp(9),
-				DestOpts: []byte{0, 0, wire.OptTypeNonce, 12, 1, 2, 3, 4}}),
+				DestOpts: []byte{0, 0, ilnp.OptTypeNonce, 12, 1, 2, 3, 4}}),
 			want: []validate.Kind{validate.KindMalformed}, frame: 12, text: "runs past the header end",
 		},
 	}
