@@ -34,22 +34,36 @@ const (
 // LUOp is the Operation field of a Locator Update.
 type LUOp uint8
 
-// Operations.
+// Operations. LUProbe and LUProbeReply are the return-routability
+// exchange: a probe carries a random 64-bit challenge (and the locator
+// set it asks to confirm), its reply echoes both from the address the
+// probe was sent to.
 const (
 	LUAdvertisement LUOp = 1
 	LUAck           LUOp = 2
+	LUProbe         LUOp = 3
+	LUProbeReply    LUOp = 4
 )
 
-// String returns "advertisement", "ack", or "op(N)" for another value.
+// String returns "advertisement", "ack", "probe", "probe-reply", or
+// "op(N)" for another value.
 func (o LUOp) String() string {
 	switch o {
 	case LUAdvertisement:
 		return "advertisement"
 	case LUAck:
 		return "ack"
+	case LUProbe:
+		return "probe"
+	case LUProbeReply:
+		return "probe-reply"
 	}
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
+
+// IsProbe reports whether o is a probe or a probe reply, the forms that
+// carry a challenge.
+func (o LUOp) IsProbe() bool { return o == LUProbe || o == LUProbeReply }
 
 // MarshalText implements encoding.TextMarshaler with the String form.
 func (o LUOp) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
@@ -57,13 +71,11 @@ func (o LUOp) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 // UnmarshalText implements encoding.TextUnmarshaler for the String form.
 func (o *LUOp) UnmarshalText(b []byte) error {
 	s := string(b)
-	switch s {
-	case "advertisement":
-		*o = LUAdvertisement
-		return nil
-	case "ack":
-		*o = LUAck
-		return nil
+	for _, op := range []LUOp{LUAdvertisement, LUAck, LUProbe, LUProbeReply} {
+		if s == op.String() {
+			*o = op
+			return nil
+		}
 	}
 	if n, ok := strings.CutPrefix(s, "op("); ok {
 		if n, ok := strings.CutSuffix(n, ")"); ok {
@@ -73,5 +85,32 @@ func (o *LUOp) UnmarshalText(b []byte) error {
 			}
 		}
 	}
-	return fmt.Errorf("parse locator update operation %q: want advertisement, ack or op(N)", s)
+	return fmt.Errorf("parse locator update operation %q: want advertisement, ack, probe, probe-reply or op(N)", s)
+}
+
+// Challenge is the 64-bit random value of a probe, which its reply
+// echoes; a probe never carries 0. Its text form is 16 hexadecimal
+// digits (JSON numbers lose the low bits of large 64-bit values).
+type Challenge uint64
+
+// String returns the challenge as 16 lowercase hexadecimal digits.
+func (c Challenge) String() string { return fmt.Sprintf("%016x", uint64(c)) }
+
+// MarshalText implements encoding.TextMarshaler with the String form.
+func (c Challenge) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: 1 to 16
+// hexadecimal digits, with or without a 0x prefix.
+func (c *Challenge) UnmarshalText(b []byte) error {
+	s := string(b)
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if h == "" || len(h) > 16 || strings.ContainsAny(h, "+-_") {
+		return fmt.Errorf("parse challenge %q: want 1 to 16 hexadecimal digits", s)
+	}
+	v, err := strconv.ParseUint(h, 16, 64)
+	if err != nil {
+		return fmt.Errorf("parse challenge %q: want 1 to 16 hexadecimal digits", s)
+	}
+	*c = Challenge(v)
+	return nil
 }

@@ -12,8 +12,12 @@ func TestLUOp(t *testing.T) {
 	}{
 		{LUAdvertisement, "advertisement"},
 		{LUAck, "ack"},
+		{LUProbe, "probe"},
+		{LUProbeReply, "probe-reply"},
+		{3, "probe"},
+		{4, "probe-reply"},
 		{0, "op(0)"},
-		{3, "op(3)"},
+		{5, "op(5)"},
 		{255, "op(255)"},
 	}
 	for _, tt := range tests {
@@ -26,9 +30,9 @@ func TestLUOp(t *testing.T) {
 			t.Errorf("UnmarshalText(%q) = %d, %v", b, back, err)
 		}
 	}
-	for _, bad := range []string{"", "advert", "op(256)", "op(x)", "op(1"} {
+	for _, bad := range []string{"", "advert", "probe ", "Probe", "probe_reply", "reply", "op(256)", "op(x)", "op(1"} {
 		var o LUOp
-		if err := o.UnmarshalText([]byte(bad)); err == nil || !strings.Contains(err.Error(), "want advertisement, ack or op(N)") {
+		if err := o.UnmarshalText([]byte(bad)); err == nil || !strings.Contains(err.Error(), "want advertisement, ack, probe, probe-reply or op(N)") {
 			t.Errorf("UnmarshalText(%q) = %v, %v", bad, o, err)
 		}
 	}
@@ -50,10 +54,70 @@ func TestProtocolNumbers(t *testing.T) {
 		{"LU code: soft replacement", LUCodeReplaceSoft, 1},
 		{"LU advertisement", int(LUAdvertisement), 1},
 		{"LU ack", int(LUAck), 2},
+		{"LU probe", int(LUProbe), 3},
+		{"LU probe reply", int(LUProbeReply), 4},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s = %d, want %d", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestLUOpIsProbe(t *testing.T) {
+	tests := []struct {
+		op   LUOp
+		want bool
+	}{
+		{0, false},
+		{LUAdvertisement, false},
+		{LUAck, false},
+		{LUProbe, true},
+		{LUProbeReply, true},
+		{5, false},
+		{255, false},
+	}
+	for _, tt := range tests {
+		if got := tt.op.IsProbe(); got != tt.want {
+			t.Errorf("LUOp(%d).IsProbe() = %v, want %v", uint8(tt.op), got, tt.want)
+		}
+	}
+}
+
+func TestChallengeText(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Challenge
+		text string
+		ok   bool
+	}{
+		{"0123456789abcdef", 0x0123456789abcdef, "0123456789abcdef", true},
+		{"0xFFFFFFFFFFFFFFFF", 0xffffffffffffffff, "ffffffffffffffff", true},
+		{"1", 1, "0000000000000001", true},
+		{"0", 0, "0000000000000000", true},
+		{"", 0, "", false},
+		{"0x", 0, "", false},
+		{"10000000000000000", 0, "", false}, // 17 digits
+		{"-1", 0, "", false},
+		{"+1", 0, "", false},
+		{"1_0", 0, "", false},
+		{"xyz", 0, "", false},
+	}
+	for _, tt := range tests {
+		var c Challenge
+		err := c.UnmarshalText([]byte(tt.in))
+		if (err == nil) != tt.ok {
+			t.Errorf("UnmarshalText(%q) error %v, want ok %v", tt.in, err, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		if c != tt.want {
+			t.Errorf("UnmarshalText(%q) = %#x, want %#x", tt.in, uint64(c), uint64(tt.want))
+		}
+		if b, _ := c.MarshalText(); string(b) != tt.text || c.String() != tt.text {
+			t.Errorf("Challenge(%#x) text %q, want %q", uint64(c), b, tt.text)
 		}
 	}
 }

@@ -15,6 +15,8 @@ func TestWireConstants(t *testing.T) {
 	}{
 		{"ILNP_LU_OP_ADVERTISEMENT", uapiLUOpAdvertisement, int(ilnp.LUAdvertisement)},
 		{"ILNP_LU_OP_ACK", uapiLUOpAck, int(ilnp.LUAck)},
+		{"ILNP_LU_OP_PROBE", uapiLUOpProbe, int(ilnp.LUProbe)},
+		{"ILNP_LU_OP_PROBE_REPLY", uapiLUOpProbeReply, int(ilnp.LUProbeReply)},
 		{"ILNP_LU_REPLACE_SOFT", uapiLUReplaceSoft, ilnp.LUCodeReplaceSoft},
 		{"ILNP_NONCE_LEN_SHORT", uapiNonceLenShort, ilnp.NonceLen32},
 		{"ILNP_NONCE_LEN_LONG", uapiNonceLenLong, ilnp.NonceLen96},

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -44,15 +45,34 @@ func FuzzDestOpts(f *testing.F) {
 	})
 }
 
-// FuzzLocatorUpdate: what decodes serializes back to the same octets.
+// FuzzLocatorUpdate: what decodes serializes back to the same octets, a
+// probe or probe reply with its challenge at offset 4 of the body and
+// extended records after it; what Validate passes is in range.
 func FuzzLocatorUpdate(f *testing.F) {
 	f.Add([]byte{1, 1, 0, 0, 0x20, 1, 0, 2, 0, 0xaa, 0, 0xaa, 0, 1, 0, 15})
+	f.Add([]byte{0, byte(ilnp.LUProbe), 0, 0, 1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add([]byte{1, byte(ilnp.LUProbeReply), 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x20, 1, 0, 2, 0, 0xaa, 0, 0xaa, 0, 1, 0, 0, 0, 0, 0, 15})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var lu LocatorUpdate
 		if err := lu.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			return
 		}
-		_ = lu.Validate()
+		if lu.Operation.IsProbe() {
+			if lu.Format != LUFormatExtended || len(data) != 12+16*len(lu.Locators) ||
+				uint64(lu.Challenge) != binary.BigEndian.Uint64(data[4:12]) {
+				t.Fatalf("probe %+v from %d octets", lu, len(data))
+			}
+		} else if lu.Challenge != 0 || len(lu.Locators) == 0 {
+			t.Fatalf("%v of %d records with challenge %v", lu.Operation, len(lu.Locators), lu.Challenge)
+		}
+		if lu.Validate() == nil {
+			if lu.Operation.IsProbe() && (lu.Challenge == 0 || len(lu.Locators) > LUProbeMaxLocators) {
+				t.Fatalf("Validate passed %+v", lu)
+			}
+			if !lu.Operation.IsProbe() && lu.Operation != ilnp.LUAdvertisement && lu.Operation != ilnp.LUAck {
+				t.Fatalf("Validate passed operation %v", lu.Operation)
+			}
+		}
 		buf := gopacket.NewSerializeBuffer()
 		if err := lu.SerializeTo(buf, gopacket.SerializeOptions{}); err != nil {
 			t.Fatal(err)
