@@ -211,3 +211,92 @@ func TestFragmented(t *testing.T) {
 		t.Errorf("metrics: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
+
+// TestProbes: a capture of a probe exchange is valid and its probes are
+// counted apart from the LUs; a reply that answers no probe in the
+// capture fails it like an unsolicited LU-ack, in the text and the JSON.
+func TestProbes(t *testing.T) {
+	mnBB := ilnp.ILV{L64: 0x2001_0002_00bb_00bb, NID: mn.NID}
+	lu := func(ms int, src, dst ilnp.ILV, n ilnp.Nonce, op ilnp.LUOp, ch ilnp.Challenge, locs ...ilnp.L64) synth.Packet {
+		code := uint8(ilnp.LUCodeNone)
+		if !op.IsProbe() {
+			code = ilnp.LUCodeReplaceSoft
+		}
+		return synth.Packet{Time: t0.Add(time.Duration(ms) * time.Millisecond), Src: src, Dst: dst, Nonce: n,
+			LU: &synth.LU{Op: op, Code: code, Challenge: ch, Locators: locs}}
+	}
+	exchange := []synth.Packet{
+		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
+		lu(1, mn, cn, ilnp.Nonce32(1), ilnp.LUAdvertisement, 0, mn.L64, mnBB.L64),
+		lu(2, cn, mnBB, ilnp.Nonce32(2), ilnp.LUProbe, 0xabcdef, mn.L64, mnBB.L64),
+		lu(3, mnBB, cn, ilnp.Nonce32(1), ilnp.LUProbeReply, 0xabcdef, mn.L64, mnBB.L64),
+		lu(4, cn, mnBB, ilnp.Nonce32(2), ilnp.LUAck, 0, mn.L64, mnBB.L64),
+		lu(5, cn, mn, ilnp.Nonce32(2), ilnp.LUProbe, 0x99), // never answered: fine
+	}
+	dir := t.TempDir()
+	valid, invalid := filepath.Join(dir, "probes.pcap"), filepath.Join(dir, "stray.pcapng")
+	if err := synth.WriteFile(valid, capture.FormatPcap, capture.LinkTypeEthernet, exchange); err != nil {
+		t.Fatal(err)
+	}
+	stray := append(append([]synth.Packet(nil), exchange...), lu(6, mnBB, cn, ilnp.Nonce32(1), ilnp.LUProbeReply, 0x1234))
+	if err := synth.WriteFile(invalid, capture.FormatPcapNG, capture.LinkTypeEthernet, stray); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := runCmd(valid)
+	if code != 0 {
+		t.Errorf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"locator updates: 1 advertisements (1 answered, 0 retransmissions), 1 acks (0 duplicate)",
+		"probes: 2 (1 answered, 1 unanswered, 0 retransmissions), 1 replies (0 duplicate); RTT min 1.000 ms",
+		"0000000000abcdef", "reply 4, RTT 1.000 ms", "answers 3", "VALID",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	code, stdout, _ = runCmd(invalid)
+	if code != 1 || !strings.Contains(stdout, "[probe-reply-unsolicited] probe reply d250:99ff:fed1:5a0c -> 0:0:0:c (challenge 0000000000001234, no locators) answers no probe in this capture") {
+		t.Errorf("stray reply: exit status %d\n%s", code, stdout)
+	}
+
+	code, stdout, _ = runCmd("--json", valid, invalid)
+	if code != 1 {
+		t.Fatalf("exit status %d", code)
+	}
+	var doc struct {
+		Valid bool
+		Files []struct {
+			ViolationCounts map[string]int                     `json:"violation_counts"`
+			LUSummary       struct{ Advertisements, Acks int } `json:"lu_summary"`
+			ProbeSummary    struct {
+				Probes, Replies, Answered, Unanswered int
+			} `json:"probe_summary"`
+			LocatorUpdates []struct {
+				Frame      int
+				Operation  string
+				Challenge  string
+				ReplyFrame int `json:"reply_frame"`
+			} `json:"locator_updates"`
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if doc.Valid || len(doc.Files) != 2 {
+		t.Fatalf("JSON document %+v", doc)
+	}
+	f0, f1 := doc.Files[0], doc.Files[1]
+	if len(f0.ViolationCounts) != 0 || f0.LUSummary.Advertisements != 1 || f0.LUSummary.Acks != 1 ||
+		f0.ProbeSummary.Probes != 2 || f0.ProbeSummary.Replies != 1 || f0.ProbeSummary.Answered != 1 || f0.ProbeSummary.Unanswered != 1 {
+		t.Errorf("valid file %+v", f0)
+	}
+	if p := f0.LocatorUpdates[1]; p.Operation != "probe" || p.Challenge != "0000000000abcdef" || p.ReplyFrame != 4 {
+		t.Errorf("probe event %+v", p)
+	}
+	if f1.ViolationCounts["probe-reply-unsolicited"] != 1 || len(f1.ViolationCounts) != 1 || f1.ProbeSummary.Replies != 2 {
+		t.Errorf("file with the stray reply %+v", f1)
+	}
+}

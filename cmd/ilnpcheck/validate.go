@@ -48,12 +48,22 @@ CHECKS
   lu-malformed       Locator Updates (ICMPv6 type 156): Code 0 or 1,
                      Operation 1 (advertisement) or 2 (ack), reserved
                      fields zero, Num of Locs not 0 and matching the
-                     length (16-octet records, or RFC 6743's 12-octet)
-  lu-without-nonce   every LU carries a nonce
+                     length (16-octet records, or RFC 6743's 12-octet);
+                     probes (Operation 3) and probe replies (4): Code 0,
+                     a 64-bit challenge other than 0 at offset 8, 0 to 8
+                     16-octet records from offset 16
+  lu-without-nonce   every LU, probe and probe reply carries a nonce
   lu-unanswered,     every LU advertisement is answered by an LU-ack in
   lu-ack-mismatch,   the other direction listing the same locators; the
   lu-ack-unsolicited round-trip time is reported (from the last
                      transmission of the LU to its ack)
+  probe-reply-mismatch,
+  probe-reply-unsolicited
+                     every probe reply answers a probe of the other
+                     direction with its challenge, echoes that probe's
+                     locators, and comes from the address the probe went
+                     to. Probes and replies are counted apart from the
+                     LUs; an unanswered probe is counted, not a violation
 
 Fragmented datagrams are reassembled (at most 4096 at once, each for
 at most 60 s of capture time) and the checksum of the whole datagram is

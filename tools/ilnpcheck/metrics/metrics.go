@@ -161,10 +161,15 @@ func (a *Analyzer) Add(p *decode.Packet) {
 	}
 	src, dst := p.SrcILV(), p.DstILV()
 	if p.LU != nil {
-		a.lus = append(a.lus, LUEvent{
+		ev := LUEvent{
 			Frame: p.Frame.Number, Time: t, Offset: t.Sub(a.first).Seconds(), Src: src, Dst: dst,
 			Operation: p.LU.Operation, Locators: locators(p.LU.Locators),
-		})
+		}
+		if p.LU.Operation.IsProbe() {
+			ch := p.LU.Challenge
+			ev.Challenge = &ch
+		}
+		a.lus = append(a.lus, ev)
 		return
 	}
 	var sport, dport uint16

@@ -440,3 +440,53 @@ func TestFlowSpanOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeEvents: probes and replies are LU events with their challenge,
+// counted apart from the locator updates in the text.
+func TestProbeEvents(t *testing.T) {
+	mn := ilnp.ILV{L64: aa, NID: mnNID}
+	cn := ilnp.ILV{L64: dd, NID: cnNID}
+	pkts := []synth.Packet{
+		datagram(0, 0, aa, 64),
+		{Time: at(1), Src: mn, Dst: cn, Nonce: ilnp.Nonce32(1), LU: &synth.LU{Op: ilnp.LUAdvertisement, Code: 1, Locators: []ilnp.L64{aa, bb}}},
+		{Time: at(2), Src: cn, Dst: ilnp.ILV{L64: bb, NID: mnNID}, Nonce: ilnp.Nonce32(2), LU: &synth.LU{Op: ilnp.LUProbe, Challenge: 7, Locators: []ilnp.L64{aa, bb}}},
+		{Time: at(3), Src: ilnp.ILV{L64: bb, NID: mnNID}, Dst: cn, Nonce: ilnp.Nonce32(1), LU: &synth.LU{Op: ilnp.LUProbeReply, Challenge: 7, Locators: []ilnp.L64{aa, bb}}},
+		datagram(4, 1, aa, 64),
+	}
+	path := filepath.Join(t.TempDir(), "probes.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	res, err := metrics.Analyze([]string{path}, metrics.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := res.Captures[0].LUEvents
+	if len(evs) != 3 || evs[0].Challenge != nil || evs[1].Operation != ilnp.LUProbe || evs[1].Challenge == nil || *evs[1].Challenge != 7 ||
+		evs[2].Operation != ilnp.LUProbeReply || evs[2].Challenge == nil || *evs[2].Challenge != 7 || len(evs[2].Locators) != 2 {
+		t.Fatalf("LU events %+v", evs)
+	}
+	var text bytes.Buffer
+	if err := res.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 locator updates, 2 probes and replies", "probe 0000000000000007", "probe-reply 0000000000000007"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"operation":"probe","challenge":"0000000000000007"`)) || bytes.Count(b, []byte(`"challenge"`)) != 2 {
+		t.Errorf("JSON of the probes: %s", b)
+	}
+	var back metrics.Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(evs, back.Captures[0].LUEvents); diff != "" {
+		t.Errorf("JSON round trip (-analysed +read):\n%s", diff)
+	}
+}

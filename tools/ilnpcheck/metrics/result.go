@@ -167,15 +167,18 @@ type UDPLoss struct {
 	key       FlowKey
 }
 
-// LUEvent is a Locator Update seen in a capture.
+// LUEvent is a Locator Update message seen in a capture: an
+// advertisement or ack, or a return-routability probe or probe reply
+// (Operation.IsProbe), which alone carries a Challenge.
 type LUEvent struct {
-	Frame     int        `json:"frame"`
-	Time      time.Time  `json:"time"`
-	Offset    float64    `json:"offset"` // seconds since the capture's first frame
-	Src       ilnp.ILV   `json:"src"`
-	Dst       ilnp.ILV   `json:"dst"`
-	Operation ilnp.LUOp  `json:"operation"`
-	Locators  []ilnp.L64 `json:"locators"`
+	Frame     int             `json:"frame"`
+	Time      time.Time       `json:"time"`
+	Offset    float64         `json:"offset"` // seconds since the capture's first frame
+	Src       ilnp.ILV        `json:"src"`
+	Dst       ilnp.ILV        `json:"dst"`
+	Operation ilnp.LUOp       `json:"operation"`
+	Challenge *ilnp.Challenge `json:"challenge,omitempty"`
+	Locators  []ilnp.L64      `json:"locators"`
 }
 
 // Finish ends the tracking of fragmented datagrams and returns the

@@ -17,8 +17,17 @@ func (r *Result) WriteText(w io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(ew)
 		}
-		fmt.Fprintf(ew, "%s: %d frames over %.3f s, %d flows, %d locator updates, buckets of %g s\n",
-			c.File, c.Frames, c.Last.Sub(c.First).Seconds(), len(c.Flows), len(c.LUEvents), c.Interval)
+		probes := 0
+		for _, e := range c.LUEvents {
+			if e.Operation.IsProbe() {
+				probes++
+			}
+		}
+		fmt.Fprintf(ew, "%s: %d frames over %.3f s, %d flows, %d locator updates", c.File, c.Frames, c.Last.Sub(c.First).Seconds(), len(c.Flows), len(c.LUEvents)-probes)
+		if probes > 0 {
+			fmt.Fprintf(ew, ", %d probes and replies", probes)
+		}
+		fmt.Fprintf(ew, ", buckets of %g s\n", c.Interval)
 		if c.Error != "" {
 			fmt.Fprintf(ew, "  UNREADABLE after frame %d: %s\n", c.Frames, c.Error)
 		}
@@ -54,7 +63,11 @@ func (r *Result) WriteText(w io.Writer) error {
 			tw := table(ew)
 			fmt.Fprintln(tw, "    SECONDS\tFRAME\tOPERATION\tFROM -> TO\tLOCATORS\t")
 			for _, e := range c.LUEvents {
-				fmt.Fprintf(tw, "    %.6f\t%d\t%v\t%v -> %v\t%s\t\n", e.Offset, e.Frame, e.Operation, e.Src, e.Dst, l64s(e.Locators))
+				op := e.Operation.String()
+				if e.Challenge != nil {
+					op += " " + e.Challenge.String()
+				}
+				fmt.Fprintf(tw, "    %.6f\t%d\t%s\t%v -> %v\t%s\t\n", e.Offset, e.Frame, op, e.Src, e.Dst, l64s(e.Locators))
 			}
 			tw.Flush()
 		}

@@ -38,12 +38,15 @@ const (
 	ChecksumZero
 )
 
-// LU describes a Locator Update to put in a Packet.
+// LU describes a Locator Update message to put in a Packet: an
+// advertisement or ack, or, with Op ilnp.LUProbe or ilnp.LUProbeReply, a
+// probe or its reply carrying Challenge (which the others do not carry).
 type LU struct {
-	Op       ilnp.LUOp
-	Code     uint8
-	Format   wire.LUFormat // zero means extended
-	Locators []ilnp.L64
+	Op        ilnp.LUOp
+	Code      uint8
+	Format    wire.LUFormat // zero means extended
+	Challenge ilnp.Challenge
+	Locators  []ilnp.L64
 }
 
 // Packet describes one IPv6 packet.
@@ -137,7 +140,7 @@ func (p *Packet) segment() (seg []byte, proto layers.IPProtocol, csumOff int, er
 		for i, l := range p.LU.Locators {
 			recs[i] = wire.LocatorRecord{Locator: l, Preference: uint16(i + 1), Lifetime: 15}
 		}
-		lu := &wire.LocatorUpdate{Operation: p.LU.Op, Format: p.LU.Format, Locators: recs}
+		lu := &wire.LocatorUpdate{Operation: p.LU.Op, Challenge: p.LU.Challenge, Format: p.LU.Format, Locators: recs}
 		err = gopacket.SerializeLayers(buf, opts, icmp, lu, payload)
 		proto, csumOff = layers.IPProtocolICMPv6, 2
 	default:

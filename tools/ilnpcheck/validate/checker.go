@@ -64,6 +64,21 @@ type luTxn struct {
 	retrans   int
 }
 
+// probeKey names a probe: the direction it went and its challenge.
+type probeKey struct {
+	dir       dirKey
+	challenge ilnp.Challenge
+}
+
+// probeTxn is a probe waiting for its reply, with its retransmissions.
+type probeTxn struct {
+	event     int // index of the first transmission in Checker.lus
+	lastFrame int
+	lastTime  time.Time
+	retrans   int
+	replied   bool
+}
+
 // Checker validates the packets of one capture, fed to it in order.
 type Checker struct {
 	opts   Options
@@ -76,6 +91,9 @@ type Checker struct {
 	pending  map[dirKey][]*luTxn
 	answered map[dirKey]*luTxn
 	lus      []LUEvent
+	// probes by direction and challenge; probeOrder in capture order.
+	probes     map[probeKey][]*probeTxn
+	probeOrder []*probeTxn
 
 	frags *decode.Reassembler
 	// unsorted: packet records were added out of frame order (fragments
@@ -90,6 +108,7 @@ func NewChecker(opts Options) *Checker {
 		dirs:     make(map[dirKey]*direction),
 		pending:  make(map[dirKey][]*luTxn),
 		answered: make(map[dirKey]*luTxn),
+		probes:   make(map[probeKey][]*probeTxn),
 		report:   Report{Other: OtherSummary{IPv6: make(map[string]int)}},
 		frags:    decode.NewReassembler(opts.Reassembly),
 	}
@@ -510,9 +529,10 @@ func reassembledFrom(d *decode.Datagram) string {
 	return b.String()
 }
 
-// checkLU checks a Locator Update of an ILNP packet and pairs
-// advertisements with acks. It returns the LU's event, valid until the
-// next call, or nil when the message did not decode.
+// checkLU checks a Locator Update message of an ILNP packet and pairs
+// advertisements with acks, probes with their replies. It returns the
+// message's event, valid until the next call, or nil when the message did
+// not decode.
 func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *LUEvent {
 	code := p.ICMPv6.TypeCode.Code()
 	if p.LU == nil {
@@ -520,8 +540,8 @@ func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *L
 		return nil
 	}
 	bad := false
-	if !wire.ValidLUCode(code) {
-		c.violate(p, KindLUMalformed, "Code %d, want 0 or %d (soft replace)", code, ilnp.LUCodeReplaceSoft)
+	if err := p.LU.ValidateCode(code); err != nil {
+		c.violate(p, KindLUMalformed, "%v", err)
 		bad = true
 	}
 	if err := p.LU.Validate(); err != nil {
@@ -531,7 +551,11 @@ func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *L
 	ev := LUEvent{
 		Frame: p.Frame.Number, Time: p.Frame.Timestamp, Offset: c.offset(p.Frame.Timestamp),
 		Src: p.SrcILV(), Dst: p.DstILV(), Operation: p.LU.Operation, Code: code, Format: p.LU.Format,
-		Locators: slices.Clone(p.LU.Locators), Nonce: p.NonceHeader().Nonce, Checksum: csum,
+		Locators: append([]wire.LocatorRecord{}, p.LU.Locators...), Nonce: p.NonceHeader().Nonce, Checksum: csum,
+	}
+	if p.LU.Operation.IsProbe() {
+		ch := p.LU.Challenge
+		ev.Challenge = &ch
 	}
 	c.lus = append(c.lus, ev)
 	idx := len(c.lus) - 1
@@ -546,8 +570,68 @@ func (c *Checker) checkLU(p *decode.Packet, key dirKey, csum ChecksumVerdict) *L
 	case ilnp.LUAck:
 		c.report.LUSummary.Acks++
 		c.ack(p, idx, key)
+	case ilnp.LUProbe:
+		c.report.ProbeSummary.Probes++
+		c.probe(idx, key)
+	case ilnp.LUProbeReply:
+		c.report.ProbeSummary.Replies++
+		c.probeReply(p, idx, key)
 	}
 	return &c.lus[idx]
+}
+
+// probe files a probe under its direction and challenge; sent again to
+// the same address with the same locators, it is a retransmission.
+func (c *Checker) probe(idx int, key dirKey) {
+	ev := &c.lus[idx]
+	pk := probeKey{key, *ev.Challenge}
+	for _, tx := range c.probes[pk] {
+		first := &c.lus[tx.event]
+		if first.Dst == ev.Dst && wire.SameLocators(first.Locators, ev.Locators) {
+			tx.retrans++
+			tx.lastFrame, tx.lastTime = ev.Frame, ev.Time
+			ev.RetransmissionOf = first.Frame
+			c.report.ProbeSummary.Retransmissions++
+			return
+		}
+	}
+	tx := &probeTxn{event: idx, lastFrame: ev.Frame, lastTime: ev.Time}
+	c.probes[pk] = append(c.probes[pk], tx)
+	c.probeOrder = append(c.probeOrder, tx)
+}
+
+// probeReply pairs a reply with the probe of the other direction that
+// carried its challenge, listed the locators it echoes and went to the
+// address it comes from.
+func (c *Checker) probeReply(p *decode.Packet, idx int, key dirKey) {
+	ev := &c.lus[idx]
+	var near *probeTxn // the challenge, but not the locators or address
+	for _, tx := range c.probes[probeKey{key.reverse(), *ev.Challenge}] {
+		first := &c.lus[tx.event]
+		if first.Dst != ev.Src || !wire.SameLocators(first.Locators, ev.Locators) {
+			near = tx
+			continue
+		}
+		ev.AnswersFrame = first.Frame
+		if tx.replied {
+			ev.Duplicate = true
+			c.report.ProbeSummary.DuplicateReplies++
+			return
+		}
+		tx.replied = true
+		rtt := ev.Time.Sub(tx.lastTime)
+		first.ReplyFrame, first.RTT, first.Retransmissions = ev.Frame, rtt.Seconds(), tx.retrans
+		c.report.ProbeSummary.rtts = append(c.report.ProbeSummary.rtts, rtt.Seconds())
+		return
+	}
+	if near != nil {
+		first := c.lus[near.event]
+		c.violate(p, KindProbeReplyMismatch, "probe reply from %v (challenge %v) echoes %s, the probe in frame %d went to %v listing %s",
+			ev.Src, *ev.Challenge, locatorList(ev.Locators), first.Frame, first.Dst, locatorList(first.Locators))
+		return
+	}
+	c.violate(p, KindProbeReplyUnsolicited, "probe reply %v -> %v (challenge %v, %s) answers no probe in this capture",
+		key.src, key.dst, *ev.Challenge, locatorList(ev.Locators))
 }
 
 func (c *Checker) advertise(idx int, key dirKey) {
@@ -596,8 +680,8 @@ func (c *Checker) ack(p *decode.Packet, idx int, key dirKey) {
 	c.violate(p, KindLUAckUnsolicited, "LU-ack %v -> %v (%s) answers no LU in this capture", key.src, key.dst, locatorList(ev.Locators))
 }
 
-// Finish ends reassembly, reports the LUs still unanswered and returns
-// the report.
+// Finish ends reassembly, reports the LUs still unanswered, counts the
+// probes that were not, and returns the report.
 func (c *Checker) Finish() *Report {
 	r := &c.report
 	c.frags.Flush()
@@ -618,9 +702,15 @@ func (c *Checker) Finish() *Report {
 			r.LUSummary.Unanswered++
 		}
 	}
+	for _, tx := range c.probeOrder {
+		if !tx.replied {
+			r.ProbeSummary.Unanswered++
+		}
+	}
 	slices.SortStableFunc(r.Violations, func(a, b Violation) int { return a.Frame - b.Frame })
 	r.LocatorUpdates = c.lus
 	r.LUSummary.finish()
+	r.ProbeSummary.finish()
 	r.Sessions = c.sessions()
 	r.ViolationCounts = make(map[Kind]int)
 	for _, v := range r.Violations {

@@ -45,6 +45,13 @@ const (
 	KindLUAckMismatch Kind = "lu-ack-mismatch"
 	// KindLUAckUnsolicited: an LU-ack when no LU is outstanding.
 	KindLUAckUnsolicited Kind = "lu-ack-unsolicited"
+	// KindProbeReplyMismatch: a probe reply whose challenge is that of a
+	// probe in the other direction but whose echoed locators, or source
+	// address, are not that probe's.
+	KindProbeReplyMismatch Kind = "probe-reply-mismatch"
+	// KindProbeReplyUnsolicited: a probe reply whose challenge no probe
+	// in the other direction carried.
+	KindProbeReplyUnsolicited Kind = "probe-reply-unsolicited"
 )
 
 // Violation is one broken rule.
@@ -72,6 +79,9 @@ type Report struct {
 	Fragmentation FragmentSummary `json:"fragmentation"`
 	Sessions      []Session       `json:"sessions"`
 	LUSummary     LUSummary       `json:"lu_summary"`
+	// ProbeSummary counts the return-routability probes and replies
+	// (Operations 3 and 4), which LUSummary does not count.
+	ProbeSummary ProbeSummary `json:"probe_summary"`
 
 	LocatorUpdates  []LUEvent      `json:"locator_updates"`
 	Violations      []Violation    `json:"violations"`
@@ -154,7 +164,8 @@ type Direction struct {
 	DstLocators []ilnp.L64 `json:"dst_locators"`
 }
 
-// LUEvent is one Locator Update message of an ILNP packet.
+// LUEvent is one Locator Update message (ICMPv6 type 156) of an ILNP
+// packet: an advertisement or ack, or a probe or probe reply.
 type LUEvent struct {
 	Frame     int                  `json:"frame"`
 	Time      time.Time            `json:"time"`
@@ -167,15 +178,19 @@ type LUEvent struct {
 	Locators  []wire.LocatorRecord `json:"locators"`
 	Nonce     ilnp.Nonce           `json:"nonce"`
 	Checksum  ChecksumVerdict      `json:"checksum"`
+	// Challenge is that of a probe or probe reply (nil for the others).
+	Challenge *ilnp.Challenge `json:"challenge,omitempty"`
 	// For an advertisement: the ack that answered it (0 if none), the
 	// time from its last transmission to the ack, and how often it was
-	// sent again; RetransmissionOf names the first transmission.
+	// sent again; RetransmissionOf names the first transmission. For a
+	// probe the same, with ReplyFrame for its reply.
 	AckFrame         int     `json:"ack_frame,omitempty"`
+	ReplyFrame       int     `json:"reply_frame,omitempty"`
 	RTT              float64 `json:"rtt,omitempty"` // seconds
 	Retransmissions  int     `json:"retransmissions,omitempty"`
 	RetransmissionOf int     `json:"retransmission_of,omitempty"`
-	// For an ack: the advertisement it answers; Duplicate when it answers
-	// one that was answered already.
+	// For an ack (a probe reply): the advertisement (probe) it answers;
+	// Duplicate when it answers one that was answered already.
 	AnswersFrame int  `json:"answers_frame,omitempty"`
 	Duplicate    bool `json:"duplicate,omitempty"`
 }
@@ -197,17 +212,50 @@ type LUSummary struct {
 
 func (s *LUSummary) finish() {
 	s.Answered = len(s.rtts)
-	if len(s.rtts) == 0 {
-		return
+	s.RTTMin, s.RTTMedian, s.RTTMax = rttStats(s.rtts)
+}
+
+// ProbeSummary counts the return-routability exchange. A probe is one
+// challenge in one direction; sent again with the same challenge and
+// locators it is a retransmission of the first. A probe is answered by
+// the first reply from the other direction that echoes its challenge and
+// locators from the address the probe went to; later ones are
+// duplicates. An unanswered probe is no violation: a host does not answer
+// a probe for a set it does not advertise, which is the point of probing.
+type ProbeSummary struct {
+	Probes           int     `json:"probes"`
+	Replies          int     `json:"replies"`
+	Retransmissions  int     `json:"retransmissions"`
+	DuplicateReplies int     `json:"duplicate_replies"`
+	Answered         int     `json:"answered"`
+	Unanswered       int     `json:"unanswered"`
+	RTTMin           float64 `json:"rtt_min,omitempty"` // seconds
+	RTTMedian        float64 `json:"rtt_median,omitempty"`
+	RTTMax           float64 `json:"rtt_max,omitempty"`
+
+	rtts []float64
+}
+
+func (s *ProbeSummary) finish() {
+	s.Answered = len(s.rtts)
+	s.RTTMin, s.RTTMedian, s.RTTMax = rttStats(s.rtts)
+}
+
+// rttStats returns the minimum, median and maximum of rtts (zeros for
+// none).
+func rttStats(rtts []float64) (lo, median, hi float64) {
+	if len(rtts) == 0 {
+		return 0, 0, 0
 	}
-	r := slices.Clone(s.rtts)
+	r := slices.Clone(rtts)
 	slices.Sort(r)
-	s.RTTMin, s.RTTMax = r[0], r[len(r)-1]
+	lo, hi = r[0], r[len(r)-1]
 	if n := len(r); n%2 == 1 {
-		s.RTTMedian = r[n/2]
+		median = r[n/2]
 	} else {
-		s.RTTMedian = (r[n/2-1] + r[n/2]) / 2
+		median = (r[n/2-1] + r[n/2]) / 2
 	}
+	return lo, median, hi
 }
 
 // PacketRecord describes one ILNP packet (Options.Packets).
@@ -240,6 +288,9 @@ func CheckFile(path string, opts Options, progress decode.Progress) (*Report, er
 }
 
 func locatorList(recs []wire.LocatorRecord) string {
+	if len(recs) == 0 {
+		return "no locators"
+	}
 	s := make([]string, len(recs))
 	for i, r := range recs {
 		s[i] = r.Locator.String()

@@ -84,11 +84,23 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 			ew.printf("; RTT min %s, median %s, max %s", ms(s.RTTMin), ms(s.RTTMedian), ms(s.RTTMax))
 		}
 		ew.printf("\n")
+		if p := r.ProbeSummary; p.Probes > 0 || p.Replies > 0 {
+			ew.printf("  probes: %d (%d answered, %d unanswered, %d retransmissions), %d replies (%d duplicate)",
+				p.Probes, p.Answered, p.Unanswered, p.Retransmissions, p.Replies, p.DuplicateReplies)
+			if p.Answered > 0 {
+				ew.printf("; RTT min %s, median %s, max %s", ms(p.RTTMin), ms(p.RTTMedian), ms(p.RTTMax))
+			}
+			ew.printf("\n")
+		}
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "    frame\ttime (s)\tfrom -> to\top\tcode\tformat\tlocators\tanswer\n")
+		fmt.Fprintf(tw, "    frame\ttime (s)\tfrom -> to\top\tcode\tformat\tchallenge\tlocators\tanswer\n")
 		for _, e := range r.LocatorUpdates {
-			fmt.Fprintf(tw, "    %d\t%.6f\t%v -> %v\t%v\t%d\t%v\t%s\t%s\n",
-				e.Frame, e.Offset, e.Src, e.Dst, e.Operation, e.Code, e.Format, locatorList(e.Locators), e.answer())
+			ch := "-"
+			if e.Challenge != nil {
+				ch = e.Challenge.String()
+			}
+			fmt.Fprintf(tw, "    %d\t%.6f\t%v -> %v\t%v\t%d\t%v\t%s\t%s\t%s\n",
+				e.Frame, e.Offset, e.Src, e.Dst, e.Operation, e.Code, e.Format, ch, locatorList(e.Locators), e.answer())
 		}
 		tw.Flush()
 	}
@@ -140,6 +152,18 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 
 func (e *LUEvent) answer() string {
 	switch {
+	case e.Operation == ilnp.LUProbe && e.RetransmissionOf != 0:
+		return fmt.Sprintf("retransmission of %d", e.RetransmissionOf)
+	case e.Operation == ilnp.LUProbe && e.ReplyFrame != 0:
+		s := fmt.Sprintf("reply %d, RTT %s", e.ReplyFrame, ms(e.RTT))
+		if e.Retransmissions > 0 {
+			s += fmt.Sprintf(", %d retransmissions", e.Retransmissions)
+		}
+		return s
+	case e.Operation == ilnp.LUProbeReply && e.Duplicate:
+		return fmt.Sprintf("duplicate reply to %d", e.AnswersFrame)
+	case e.Operation == ilnp.LUProbeReply && e.AnswersFrame != 0:
+		return fmt.Sprintf("answers %d", e.AnswersFrame)
 	case e.Operation == ilnp.LUAdvertisement && e.RetransmissionOf != 0:
 		return fmt.Sprintf("retransmission of %d", e.RetransmissionOf)
 	case e.Operation == ilnp.LUAdvertisement && e.AckFrame != 0:

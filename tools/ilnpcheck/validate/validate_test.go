@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
@@ -45,6 +46,11 @@ func udp() *layers.UDP { return &layers.UDP{SrcPort: 40001, DstPort: 5001} }
 
 func lu(op ilnp.LUOp, locs ...ilnp.L64) *synth.LU {
 	return &synth.LU{Op: op, Code: ilnp.LUCodeReplaceSoft, Locators: locs}
+}
+
+// probe is a probe or probe reply (op) of challenge ch listing locs.
+func probe(op ilnp.LUOp, ch ilnp.Challenge, locs ...ilnp.L64) *synth.LU {
+	return &synth.LU{Op: op, Code: ilnp.LUCodeNone, Challenge: ch, Locators: locs}
 }
 
 // validSession is a good ILNP exchange: TCP both ways, the MN adds
@@ -236,9 +242,92 @@ func TestViolations(t *testing.T) {
 			want: []validate.Kind{validate.KindChecksumICMPv6}, frame: 12, text: "ICMPv6 checksum",
 		},
 		{
-			name: "LU operation 3",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(3, aa)}),
-			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Operation 3",
+			name: "LU operation 5",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(5, aa)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Operation 5",
+		},
+		{
+			name: "LU operation 0",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(0, aa)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Operation 0",
+		},
+		{
+			name: "unanswered probe is fine",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7, aa, bb)}),
+		},
+		{
+			name: "probe of code 1",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN,
+				LU: &synth.LU{Op: ilnp.LUProbe, Code: ilnp.LUCodeReplaceSoft, Challenge: 7}}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "probe: Code 1, want 0",
+		},
+		{
+			name: "probe reply of code 2",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN,
+				LU: &synth.LU{Op: ilnp.LUProbeReply, Code: 2, Challenge: 7}}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "probe-reply: Code 2, want 0",
+		},
+		{
+			name: "probe of challenge 0",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 0, bb)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Challenge 0",
+		},
+		{
+			name: "probe of 9 locators",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7, aa, bb, 3, 4, 5, 6, 7, 8, 9)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Num of Locs 9 for 9 records, want 0 to 8",
+		},
+		{
+			name: "probe cut in its challenge",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN,
+				Raw: icmpv6(t, cnDD, mnBB, cnN, []byte{0, byte(ilnp.LUProbe), 0, 0, 1, 2, 3})}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "need at least 12 for the challenge",
+		},
+		{
+			name: "probe without nonce",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, LU: probe(ilnp.LUProbe, 7, bb)}),
+			want: []validate.Kind{validate.KindLUNoNonce}, frame: 12,
+		},
+		{
+			name: "probe reply without a probe",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 7, aa, bb)}),
+			want: []validate.Kind{validate.KindProbeReplyUnsolicited}, frame: 12,
+			text: "probe reply d250:99ff:fed1:5a0c -> 0:0:0:c (challenge 0000000000000007, 2001:2:aa:aa, 2001:2:bb:bb) answers no probe",
+		},
+		{
+			name: "probe reply with another challenge",
+			edit: appendPkt(
+				synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7, aa, bb)},
+				synth.Packet{Time: at(41), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 8, aa, bb)}),
+			want: []validate.Kind{validate.KindProbeReplyUnsolicited}, frame: 13, text: "answers no probe",
+		},
+		{
+			name: "probe reply in the probe's own direction",
+			edit: appendPkt(
+				synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7, aa, bb)},
+				synth.Packet{Time: at(41), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbeReply, 7, aa, bb)}),
+			want: []validate.Kind{validate.KindProbeReplyUnsolicited}, frame: 13, text: "answers no probe",
+		},
+		{
+			name: "probe reply with other locators",
+			edit: appendPkt(
+				synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7, aa, bb)},
+				synth.Packet{Time: at(41), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 7, bb)}),
+			want: []validate.Kind{validate.KindProbeReplyMismatch}, frame: 13,
+			text: "echoes 2001:2:bb:bb, the probe in frame 12 went to 2001:2:bb:bb:d250:99ff:fed1:5a0c listing 2001:2:aa:aa, 2001:2:bb:bb",
+		},
+		{
+			name: "probe reply from another address",
+			edit: appendPkt(
+				synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 7)},
+				synth.Packet{Time: at(41), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 7)}),
+			want: []validate.Kind{validate.KindProbeReplyMismatch}, frame: 13,
+			text: "probe reply from 2001:2:aa:aa:d250:99ff:fed1:5a0c (challenge 0000000000000007) echoes no locators, the probe in frame 12 went to 2001:2:bb:bb:d250:99ff:fed1:5a0c",
+		},
+		{
+			name: "probe reply with a bad checksum takes no part",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 7), Checksum: synth.ChecksumCorrupt}),
+			want: []validate.Kind{validate.KindChecksumICMPv6}, frame: 12, text: "ICMPv6 checksum",
 		},
 		{
 			name: "LU code 2",
@@ -349,8 +438,26 @@ func insertHeader(t *testing.T, p synth.Packet, typ byte, hdr []byte) synth.Pack
 	return synth.Packet{Time: p.Time, Raw: raw}
 }
 
-func appendPkt(p synth.Packet) func([]synth.Packet) []synth.Packet {
-	return func(base []synth.Packet) []synth.Packet { return append(append([]synth.Packet(nil), base...), p) }
+// icmpv6 is an ILNP packet of an ICMPv6 Locator Update message (code 0)
+// whose body is body as it is, with a good checksum.
+func icmpv6(t *testing.T, src, dst ilnp.ILV, n ilnp.Nonce, body []byte) []byte {
+	t.Helper()
+	s, d := src.As16(), dst.As16()
+	ip6 := &layers.IPv6{Version: 6, NextHeader: layers.IPProtocolIPv6Destination, HopLimit: 64, SrcIP: s[:], DstIP: d[:]}
+	opts := &wire.DestOpts{NextHeader: layers.IPProtocolICMPv6, Nonce: n}
+	icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(ilnp.ICMPv6TypeLocatorUpdate, 0)}
+	if err := icmp.SetNetworkLayerForChecksum(ip6); err != nil {
+		t.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip6, opts, icmp, gopacket.Payload(body)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func appendPkt(ps ...synth.Packet) func([]synth.Packet) []synth.Packet {
+	return func(base []synth.Packet) []synth.Packet { return append(append([]synth.Packet(nil), base...), ps...) }
 }
 
 func equalKinds(a, b []validate.Kind) bool {
@@ -420,5 +527,108 @@ func TestUnreadableFile(t *testing.T) {
 	}
 	if _, err := validate.CheckFile(filepath.Join(dir, "missing.pcap"), validate.Options{}, nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestProbes: return-routability probes and replies pair by direction,
+// challenge, echoed locators and address; they are counted apart from
+// the LUs, and an unanswered probe is no violation.
+func TestProbes(t *testing.T) {
+	pkts := append(validSession(),
+		// CN confirms MN's new set at bb, sends again, hears twice.
+		synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 0x1111, aa, bb)},      // 12
+		synth.Packet{Time: at(41), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: probe(ilnp.LUProbe, 0x1111, aa, bb)},      // 13
+		synth.Packet{Time: at(42), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 0x1111, bb, aa)}, // 14
+		synth.Packet{Time: at(43), Src: mnBB, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbeReply, 0x1111, aa, bb)}, // 15
+		// MN has CN prove its nonce: no records.
+		synth.Packet{Time: at(50), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbe, 0xfedcba9876543210)},      // 16
+		synth.Packet{Time: at(53), Src: cnDD, Dst: mnAA, Nonce: cnN, LU: probe(ilnp.LUProbeReply, 0xfedcba9876543210)}, // 17
+		// A probe nobody answers (a forged LU's, say).
+		synth.Packet{Time: at(60), Src: cnDD, Dst: mnAA, Nonce: cnN, LU: probe(ilnp.LUProbe, 0x2222, aa)}, // 18
+	)
+	r := check(t, pkts, validate.Options{Packets: true})
+	if !r.Valid() {
+		t.Fatalf("violations %+v", r.Violations)
+	}
+	if s := r.LUSummary; s.Advertisements != 3 || s.Acks != 3 || s.Answered != 2 || s.Unanswered != 0 {
+		t.Errorf("LU summary counts probes: %+v", s)
+	}
+	want := validate.ProbeSummary{Probes: 4, Replies: 3, Retransmissions: 1, DuplicateReplies: 1, Answered: 2, Unanswered: 1,
+		RTTMin: 0.001, RTTMedian: 0.002, RTTMax: 0.003}
+	got := r.ProbeSummary
+	if got.Probes != want.Probes || got.Replies != want.Replies || got.Retransmissions != want.Retransmissions ||
+		got.DuplicateReplies != want.DuplicateReplies || got.Answered != want.Answered || got.Unanswered != want.Unanswered ||
+		math.Abs(got.RTTMin-want.RTTMin) > 1e-9 || math.Abs(got.RTTMedian-want.RTTMedian) > 1e-9 || math.Abs(got.RTTMax-want.RTTMax) > 1e-9 {
+		t.Errorf("probe summary %+v, want %+v", got, want)
+	}
+	evs := r.LocatorUpdates
+	if len(evs) != 13 {
+		t.Fatalf("%d LU events, want 13", len(evs))
+	}
+	first, retx, reply, dup, verify, verified, lone := evs[6], evs[7], evs[8], evs[9], evs[10], evs[11], evs[12]
+	if first.Operation != ilnp.LUProbe || first.Challenge == nil || *first.Challenge != 0x1111 || first.ReplyFrame != 14 ||
+		first.Retransmissions != 1 || math.Abs(first.RTT-0.001) > 1e-9 || first.AckFrame != 0 {
+		t.Errorf("first probe %+v (RTT counts from the retransmission)", first)
+	}
+	if retx.RetransmissionOf != 12 {
+		t.Errorf("retransmitted probe %+v", retx)
+	}
+	if reply.Operation != ilnp.LUProbeReply || reply.AnswersFrame != 12 || reply.Duplicate {
+		t.Errorf("reply %+v", reply)
+	}
+	if dup.AnswersFrame != 12 || !dup.Duplicate {
+		t.Errorf("duplicate reply %+v", dup)
+	}
+	if verify.ReplyFrame != 17 || len(verify.Locators) != 0 || verified.AnswersFrame != 16 || math.Abs(verify.RTT-0.003) > 1e-9 {
+		t.Errorf("nonce probe %+v, reply %+v", verify, verified)
+	}
+	if lone.ReplyFrame != 0 || lone.AnswersFrame != 0 {
+		t.Errorf("unanswered probe %+v", lone)
+	}
+	if evs[0].Challenge != nil {
+		t.Errorf("advertisement with a challenge: %+v", evs[0])
+	}
+	if p := r.Packets[11]; p.LUOperation != ilnp.LUProbe || len(p.Locators) != 2 {
+		t.Errorf("packet record of the probe %+v", p)
+	}
+
+	var text bytes.Buffer
+	if err := r.WriteText(&text, validate.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"locator updates: 3 advertisements (2 answered, 1 retransmissions), 3 acks (1 duplicate)",
+		"probes: 4 (2 answered, 1 unanswered, 1 retransmissions), 3 replies (1 duplicate); RTT min 1.000 ms, median 2.000 ms, max 3.000 ms",
+		"0000000000001111", "fedcba9876543210", "reply 14, RTT 1.000 ms, 1 retransmissions", "duplicate reply to 12",
+		"answers 16", "retransmission of 12", "no locators", "VALID",
+	} {
+		if !strings.Contains(text.String(), w) {
+			t.Errorf("text report lacks %q:\n%s", w, text.String())
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"operation":"probe"`, `"operation":"probe-reply"`, `"challenge":"fedcba9876543210"`, `"reply_frame":14`,
+		`"probe_summary":{"probes":4,"replies":3,"retransmissions":1,"duplicate_replies":1,"answered":2,"unanswered":1,`} {
+		if !bytes.Contains(b, []byte(w)) {
+			t.Errorf("JSON lacks %s", w)
+		}
+	}
+	if bytes.Contains(b, []byte(`"challenge":null`)) || bytes.Contains(b, []byte(`"locators":null`)) || !bytes.Contains(b, []byte(`"locators":[],`)) {
+		t.Errorf("JSON has a null challenge or locators, or no empty locator list")
+	}
+	var back struct {
+		LocatorUpdates []struct {
+			Operation ilnp.LUOp
+			Challenge *ilnp.Challenge
+		} `json:"locator_updates"`
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if e := back.LocatorUpdates[10]; e.Challenge == nil || *e.Challenge != 0xfedcba9876543210 || e.Operation != ilnp.LUProbe {
+		t.Errorf("JSON round trip of the probe: %+v", e)
 	}
 }
