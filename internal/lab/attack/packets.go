@@ -153,14 +153,30 @@ func ICMPv6(h Header, typ, code uint8, body []byte) ([]byte, error) {
 }
 
 // LocatorUpdate is an ICMPv6 Locator Update with code and the message
-// lu as it is (Num of Locs, Operation and reserved fields as set: build
-// malformed ones at will).
+// lu as it is (Num of Locs, Operation, Challenge and reserved fields as
+// set: build malformed ones at will). A probe or probe reply
+// (lu.Operation.IsProbe) carries lu.Challenge before its records.
 func LocatorUpdate(h Header, code uint8, lu *wire.LocatorUpdate) ([]byte, error) {
 	buf := gopacket.NewSerializeBuffer()
 	if err := lu.SerializeTo(buf, gopacket.SerializeOptions{}); err != nil {
 		return nil, fmt.Errorf("attack: %w", err)
 	}
 	return ICMPv6(h, ilnp.ICMPv6TypeLocatorUpdate, code, buf.Bytes())
+}
+
+// Probe is a return-routability probe (op ilnp.LUProbe) or probe reply
+// (ilnp.LUProbeReply) with challenge and the records recs, in the
+// well-formed shape a host sends (Code 0, Num of Locs from recs);
+// LocatorUpdate builds the malformed ones.
+func Probe(h Header, op ilnp.LUOp, challenge ilnp.Challenge, recs ...wire.LocatorRecord) ([]byte, error) {
+	if !op.IsProbe() {
+		return nil, fmt.Errorf("attack: probe of operation %v, want %v or %v", op, ilnp.LUProbe, ilnp.LUProbeReply)
+	}
+	lu := &wire.LocatorUpdate{NumLocs: uint8(len(recs)), Operation: op, Challenge: challenge, Locators: recs}
+	if len(recs) > wire.LUProbeMaxLocators {
+		return nil, fmt.Errorf("attack: probe of %d records, at most %d fit", len(recs), wire.LUProbeMaxLocators)
+	}
+	return LocatorUpdate(h, ilnp.LUCodeNone, lu)
 }
 
 // minMTU is the IPv6 minimum MTU, which an ICMPv6 error may not exceed.

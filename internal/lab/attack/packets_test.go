@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,64 @@ func TestLocatorUpdate(t *testing.T) {
 	}
 	if got := binary.BigEndian.Uint64(icmp.Payload[4:]); got != 0x2001_0002_00aa_00aa {
 		t.Errorf("locator %#x", got)
+	}
+}
+
+func TestProbe(t *testing.T) {
+	aa := Record(netip.MustParsePrefix("2001:2:aa:aa::/64"), 1, 15)
+	bb := Record(netip.MustParsePrefix("2001:2:bb:bb::/64"), 2, 15)
+	tests := []struct {
+		name string
+		op   ilnp.LUOp
+		ch   ilnp.Challenge
+		recs []wire.LocatorRecord
+		err  string
+	}{
+		{name: "probe of a set", op: ilnp.LUProbe, ch: 0x0123456789abcdef, recs: []wire.LocatorRecord{aa, bb}},
+		{name: "reply without records", op: ilnp.LUProbeReply, ch: 1},
+		{name: "challenge 0 is sent as asked", op: ilnp.LUProbe, ch: 0, recs: []wire.LocatorRecord{bb}},
+		{name: "an advertisement", op: ilnp.LUAdvertisement, ch: 1, err: "want probe or probe-reply"},
+		{name: "nine records", op: ilnp.LUProbe, ch: 1, recs: make([]wire.LocatorRecord, 9), err: "at most 8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pkt, err := Probe(Header{Src: cn, Dst: mn, Options: Nonce([]byte{9, 9, 9, 9})}, tc.op, tc.ch, tc.recs...)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := decode(t, pkt)
+			icmp := p.Layer(layers.LayerTypeICMPv6).(*layers.ICMPv6)
+			if icmp.TypeCode.Type() != ilnp.ICMPv6TypeLocatorUpdate || icmp.TypeCode.Code() != 0 {
+				t.Errorf("type/code %v", icmp.TypeCode)
+			}
+			seg := append(append([]byte(nil), icmp.Contents...), icmp.Payload...)
+			if !wire.VerifyChecksum(pseudo(pkt, layers.IPProtocolICMPv6, seg), seg) {
+				t.Errorf("ICMPv6 checksum does not verify")
+			}
+			// The challenge at offset 8 of the message, the records at 16.
+			if len(seg) != 16+16*len(tc.recs) || seg[4] != byte(len(tc.recs)) || seg[5] != byte(tc.op) ||
+				binary.BigEndian.Uint64(seg[8:16]) != uint64(tc.ch) {
+				t.Fatalf("message % x", seg)
+			}
+			for i, r := range tc.recs {
+				if got := binary.BigEndian.Uint64(seg[16+16*i:]); got != uint64(r.Locator) {
+					t.Errorf("record %d locator %#x, want %v", i, got, r.Locator)
+				}
+			}
+			var lu wire.LocatorUpdate
+			if err := lu.DecodeFromBytes(icmp.Payload, gopacket.NilDecodeFeedback); err != nil {
+				t.Fatal(err)
+			}
+			if lu.Operation != tc.op || lu.Challenge != tc.ch || !wire.SameLocators(lu.Locators, tc.recs) {
+				t.Errorf("decoded %+v", lu)
+			}
+		})
 	}
 }
 

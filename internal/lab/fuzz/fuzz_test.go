@@ -14,6 +14,8 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
+
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var testSessions = []Session{{
@@ -70,7 +72,7 @@ func TestPacketReproducible(t *testing.T) {
 // crashed a kernel, well-formed nonces and malformed ones.
 func TestPacketShapes(t *testing.T) {
 	ops := map[uint8]int{}
-	var pointer8, okNonce, badNonce, errs int
+	var pointer8, okNonce, badNonce, errs, goodProbes, zeroChallenge int
 	for i := range 5000 {
 		kind, pkt, err := Packet(7, i, testSessions, spoof)
 		if err != nil {
@@ -82,6 +84,15 @@ func TestPacketShapes(t *testing.T) {
 		case KindLU:
 			if icmp != nil && len(icmp.Payload) >= 2 {
 				ops[icmp.Payload[1]]++
+			}
+			var lu wire.LocatorUpdate
+			if icmp != nil && lu.DecodeFromBytes(icmp.Payload, gopacket.NilDecodeFeedback) == nil && lu.Operation.IsProbe() {
+				switch {
+				case lu.Challenge == 0:
+					zeroChallenge++
+				case lu.Validate() == nil && lu.ValidateCode(icmp.TypeCode.Code()) == nil:
+					goodProbes++
+				}
 			}
 		case KindError:
 			errs++
@@ -96,10 +107,15 @@ func TestPacketShapes(t *testing.T) {
 			}
 		}
 	}
-	for _, op := range []uint8{1, 2, 3} {
+	for _, op := range []uint8{1, 2, 3, 4} {
 		if ops[op] == 0 {
 			t.Errorf("no LU of operation %d: %v", op, ops)
 		}
+	}
+	// Probes in the form the kernel parses (challenge at offset 8,
+	// records at 16), well formed and with the challenge it refuses.
+	if goodProbes < 20 || zeroChallenge == 0 {
+		t.Errorf("%d well-formed probes and replies, %d of challenge 0", goodProbes, zeroChallenge)
 	}
 	if pointer8 == 0 {
 		t.Errorf("no Parameter Problem with pointer 0x80000000 in %d errors", errs)

@@ -298,12 +298,21 @@ func (g *gen) record() wire.LocatorRecord {
 	return r
 }
 
-// lu is a Locator Update to the victim of any operation, code and shape.
+// lu is a Locator Update message to the victim of any operation, code
+// and shape: advertisements and acks, probes and probe replies (their
+// challenge mostly random, now and then 0, in front of the records as the
+// kernel reads it), and operations no host knows.
 func (g *gen) lu() ([]byte, error) {
-	ops := []ilnp.LUOp{ilnp.LUAdvertisement, ilnp.LUAdvertisement, ilnp.LUAck, 3, 3, ilnp.LUOp(g.rng.UintN(256))}
+	ops := []ilnp.LUOp{ilnp.LUAdvertisement, ilnp.LUAdvertisement, ilnp.LUAck, ilnp.LUProbe, ilnp.LUProbeReply, ilnp.LUOp(g.rng.UintN(256))}
 	lu := &wire.LocatorUpdate{Operation: ops[g.rng.IntN(len(ops))]}
-	if g.chance(8) {
-		lu.Format = wire.LUFormatRFC6743
+	probe := lu.Operation.IsProbe()
+	switch {
+	case probe && g.chance(8):
+		lu.Challenge = 0 // never sent by a host
+	case probe:
+		lu.Challenge = ilnp.Challenge(g.rng.Uint64())
+	case g.chance(8):
+		lu.Format = wire.LUFormatRFC6743 // probes carry extended records only
 	}
 	for range g.rng.IntN(11) {
 		rec := g.record()
@@ -325,22 +334,26 @@ func (g *gen) lu() ([]byte, error) {
 	}
 	buf := gopacket.NewSerializeBuffer()
 	if err := lu.SerializeTo(buf, gopacket.SerializeOptions{}); err != nil {
-		return nil, fmt.Errorf("fuzz: %w", err)
+		return nil, fmt.Errorf("fuzz: %v: %w", lu.Operation, err)
 	}
 	body := buf.Bytes()
-	if lu.Operation == 3 || g.chance(8) {
-		// A probe, or what might follow a set: a 64-bit challenge and
-		// maybe a digest.
+	if g.chance(8) {
+		// What might follow a set: another challenge, a digest.
 		body = append(body, g.bytes([]int{8, 16, 40, g.rng.IntN(48)}[g.rng.IntN(4)])...)
 	}
 	if g.chance(6) {
 		body = body[:g.rng.IntN(len(body)+1)]
 	}
+	// The right code for the operation, else the other defined one, else
+	// anything.
 	code := uint8(ilnp.LUCodeReplaceSoft)
+	if probe {
+		code = ilnp.LUCodeNone
+	}
 	if g.chance(6) {
 		code = uint8(g.rng.UintN(256))
 	} else if g.chance(4) {
-		code = ilnp.LUCodeNone
+		code ^= 1
 	}
 	h := attack.Header{Src: g.source(), Dst: g.s.Victim, Options: g.options(g.nonceBytes(g.s.PeerNonce))}
 	return attack.ICMPv6(h, ilnp.ICMPv6TypeLocatorUpdate, code, body)
