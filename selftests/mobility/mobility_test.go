@@ -17,6 +17,7 @@ import (
 	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
 	"github.com/ilnp-linux/ilnp/internal/lab/scenario"
 	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
+	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
@@ -149,10 +150,12 @@ func report(t *testing.T, srv *testbed.Proc, udp bool) scenario.Report {
 	return rep
 }
 
-// luPacket is a Locator Update as tshark decodes it.
+// luPacket is a Locator Update message as tshark decodes it, with its
+// Operation (which tshark does not decode) from labtest.LUOps.
 type luPacket struct {
 	at       time.Time
 	src, dst netip.Addr
+	op       ilnp.LUOp
 	nonce    string
 	checksum string // tshark's checksum status: 1 is Good
 }
@@ -161,69 +164,102 @@ func readLUs(t *testing.T, pcap string) []luPacket {
 	t.Helper()
 	out, err := exec.Command("tshark", "-r", pcap, "-T", "fields", "-E", "separator=|",
 		"-e", "frame.time_epoch", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "icmpv6.type",
-		"-e", "ipv6.opt.ilnp_nonce", "-e", "icmpv6.checksum.status").Output()
+		"-e", "ipv6.opt.ilnp_nonce", "-e", "icmpv6.checksum.status", "-e", "frame.number").Output()
 	if err != nil {
 		t.Fatalf("tshark %s: %v", pcap, err)
 	}
+	ops := labtest.LUOps(t, pcap)
 	var lus []luPacket
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, "|")
-		if len(f) < 6 || f[3] != "156" {
+		if len(f) < 7 || f[3] != "156" {
 			continue
 		}
 		sec, err := strconv.ParseFloat(f[0], 64)
 		if err != nil {
 			t.Fatalf("tshark time %q: %v", f[0], err)
 		}
+		frame, err := strconv.Atoi(f[6])
+		if err != nil {
+			t.Fatalf("tshark frame number %q: %v", f[6], err)
+		}
+		op, ok := ops[frame]
+		if !ok {
+			t.Errorf("frame %d: a Locator Update that does not decode", frame)
+			continue
+		}
 		lus = append(lus, luPacket{
 			at:  time.Unix(0, int64(sec*1e9)),
 			src: netip.MustParseAddr(f[1]), dst: netip.MustParseAddr(f[2]),
-			nonce: strings.ReplaceAll(f[4], ":", ""), checksum: f[5],
+			op: op, nonce: strings.ReplaceAll(f[4], ":", ""), checksum: f[5],
 		})
 	}
 	return lus
 }
 
-// checkLUs checks the LUs captured at MN: each advertisement from MN
-// carries MN's nonce and is acknowledged by CN with CN's nonce within
-// one round trip plus 50 ms; every checksum is good as tshark sees it.
+// checkLUs checks the Locator Update messages captured at MN: each
+// advertisement from MN carries MN's nonce and is acknowledged by CN with
+// CN's nonce; every checksum is good as tshark sees it. CN applies an
+// advertisement that changes MN's set only once MN answered CN's probe
+// (return routability), so the ack comes within two round trips plus 50
+// ms when a probe and its reply lie between, within one otherwise.
 func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 	m.t.Helper()
 	p := m.cnPeer()
 	lus := readLUs(m.t, pcap)
-	var adverts, acks int
+	var adverts, acks, probes, replies int
 	var pending *luPacket
+	var probed, answered bool
 	for i := range lus {
 		lu := &lus[i]
 		if lu.checksum != "1" {
-			m.t.Errorf("LU %s -> %s: tshark checksum status %q, want 1 (Good)", lu.src, lu.dst, lu.checksum)
+			m.t.Errorf("LU %s %s -> %s: tshark checksum status %q, want 1 (Good)", lu.op, lu.src, lu.dst, lu.checksum)
 		}
-		switch labtest.NID(lu.src) {
-		case labtest.NID(m.MNAddr):
+		fromMN := labtest.NID(lu.src) == labtest.NID(m.MNAddr)
+		want := p.NonceRx.Hex()
+		if fromMN {
+			want = p.NonceTx.Hex()
+		}
+		if lu.nonce != want {
+			m.t.Errorf("LU %s %s -> %s carries nonce %q, want %q", lu.op, lu.src, lu.dst, lu.nonce, want)
+		}
+		switch {
+		case lu.op == ilnp.LUAdvertisement && fromMN:
 			adverts++
-			if lu.nonce != p.NonceTx.Hex() {
-				m.t.Errorf("LU from MN carries nonce %q, MN's is %q", lu.nonce, p.NonceTx.Hex())
+			if pending == nil {
+				probed, answered = false, false
 			}
 			pending = lu
-		case labtest.NID(testbed.CNAddr):
+		case lu.op == ilnp.LUProbe && !fromMN:
+			probes++
+			probed = pending != nil
+		case lu.op == ilnp.LUProbeReply && fromMN:
+			replies++
+			answered = probed
+		case lu.op == ilnp.LUAck && !fromMN:
 			acks++
-			if lu.nonce != p.NonceRx.Hex() {
-				m.t.Errorf("LU-ack from CN carries nonce %q, CN's is %q", lu.nonce, p.NonceRx.Hex())
-			}
 			if pending == nil {
 				m.t.Errorf("LU-ack at %s answers no LU", lu.at.Format("15:04:05.000"))
 				continue
 			}
-			d := lu.at.Sub(pending.at)
-			m.t.Logf("LU %s -> %s acknowledged in %s (ping RTT %s)", pending.src, pending.dst, d, rtt)
-			if d > rtt+50*time.Millisecond {
-				m.t.Errorf("LU round trip %s, want at most RTT %s + 50 ms", d, rtt)
+			d, bound := lu.at.Sub(pending.at), rtt+50*time.Millisecond
+			if answered {
+				bound += rtt
+			}
+			m.t.Logf("LU %s -> %s acknowledged in %s (ping RTT %s, probed %v)", pending.src, pending.dst, d, rtt, answered)
+			if d > bound {
+				m.t.Errorf("LU round trip %s, want at most %s", d, bound)
 			}
 			pending = nil
+		default:
+			m.t.Errorf("LU %s from %s -> %s: not a message of the handover", lu.op, lu.src, lu.dst)
 		}
 	}
 	if adverts != wantAdverts || acks != wantAdverts {
 		m.t.Errorf("captured %d LUs and %d LU-acks, want %d of each", adverts, acks, wantAdverts)
+	}
+	if probes == 0 || replies == 0 {
+		m.t.Errorf("captured %d probes from CN and %d replies from MN: CN applied a new locator unconfirmed", probes, replies)
 	}
 }
 

@@ -113,10 +113,11 @@ func locatorStates(p view.Peer) map[string]string {
 	return m
 }
 
-// TestLocatorUpdateReceive: CN applies a valid LU from MN (listed
-// locators ACTIVE, the others VALID) and acknowledges it to the newest
-// listed locator, where MN counts the ack; forged and malformed LUs are
-// dropped with the matching counter raised and change nothing.
+// TestLocatorUpdateReceive: forged and malformed LUs are dropped with the
+// matching counter raised and change nothing; an LU with MN's nonce that
+// MN's kernel did not send is probed, refused by MN and not applied; MN's
+// own LUs are applied (a new locator once MN answered CN's probe there)
+// and acknowledged, and MN counts the acks.
 func TestLocatorUpdateReceive(t *testing.T) {
 	tb := labtest.NewTestbedWith(t, true, testbed.Options{MNNetworks: []string{"aa", "bb"}, MNToken: mnToken})
 	ctx := context.Background()
@@ -162,33 +163,84 @@ func TestLocatorUpdateReceive(t *testing.T) {
 		t.Errorf("forged LUs changed CN's view of MN: %v, was %v", got, before)
 	}
 
+	// An advertisement with MN's nonce that MN's kernel did not send (a
+	// replay, or a forgery by whoever saw the nonce): it would add bb, so
+	// CN probes MN at bb, MN refuses to confirm a set it does not
+	// advertise, and CN leaves MN's locators as they were, unacknowledged.
 	mnBefore := labtest.ReadStats(t, tb.MN)
 	sendFrames(t, tb, luFrame(t, tb, nonce, luBody(2, 1, aa, bb)))
-	if got := cnView(); got["2001:2:aa:aa"] != "active" || got["2001:2:bb:bb"] != "active" {
-		t.Errorf("after an LU listing aa and bb, CN has %v", got)
+	cnUnconf := waitStat(t, tb.CN, ilnpnl.StatLUUnconfirmed, cnAfter[ilnpnl.StatLUUnconfirmed]+1, 10*time.Second)
+	mnUnconf := labtest.ReadStats(t, tb.MN)
+	for _, c := range []struct {
+		name      string
+		got, want uint64
+	}{
+		{"CN: LUs received", cnUnconf[ilnpnl.StatLUReceived] - cnAfter[ilnpnl.StatLUReceived], 1},
+		{"CN: LUs not confirmed", cnUnconf[ilnpnl.StatLUUnconfirmed] - cnAfter[ilnpnl.StatLUUnconfirmed], 1},
+		{"MN: acks of LUs it never sent", mnUnconf[ilnpnl.StatLUAcked] - mnBefore[ilnpnl.StatLUAcked], 0},
+		{"MN: packets rejected for their nonce", mnUnconf[ilnpnl.StatBadNonce] - mnBefore[ilnpnl.StatBadNonce], 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, c.got, c.want)
+		}
 	}
-	sendFrames(t, tb, luFrame(t, tb, nonce, luBody(1, 1, bb)))
-	if got := cnView(); got["2001:2:aa:aa"] != "valid" || got["2001:2:bb:bb"] != "active" {
-		t.Errorf("after an LU listing bb only, CN has %v, want aa valid and bb active", got)
+	if d := cnUnconf[ilnpnl.StatProbeSent] - cnAfter[ilnpnl.StatProbeSent]; d == 0 {
+		t.Errorf("CN sent no probe to confirm the LU")
 	}
-	cnLast, mnLast := labtest.ReadStats(t, tb.CN), labtest.ReadStats(t, tb.MN)
-	if d := cnLast[ilnpnl.StatLUReceived] - cnAfter[ilnpnl.StatLUReceived]; d != 2 {
-		t.Errorf("CN counts %d LUs received, want 2", d)
+	if d := mnUnconf[ilnpnl.StatProbeRefused] - mnBefore[ilnpnl.StatProbeRefused]; d == 0 {
+		t.Errorf("MN refused no probe for the set it does not advertise")
 	}
-	// Each advertisement is acknowledged to MN, which checks CN's nonce;
-	// MN sent neither, so neither completes an LU of its own.
-	if d := mnLast[ilnpnl.StatPktsIn] - mnBefore[ilnpnl.StatPktsIn]; d < 2 {
-		t.Errorf("MN accepted %d packets with CN's nonce, want the 2 LU-acks", d)
+	if got := cnView(); !equalStates(got, before) {
+		t.Errorf("an LU MN did not confirm changed CN's view of MN: %v, was %v", got, before)
 	}
-	if d := mnLast[ilnpnl.StatBadNonce] - mnBefore[ilnpnl.StatBadNonce]; d != 0 {
-		t.Errorf("MN rejected %d packets for their nonce", d)
+
+	// MN's own advertisements: with bb disabled it advertises aa alone,
+	// the set CN has (acknowledged at once); with bb enabled again aa and
+	// bb, which CN applies once MN answers its probe at bb.
+	for _, step := range []struct {
+		disabled string
+		want     map[string]string
+	}{
+		{"bb", map[string]string{"2001:2:aa:aa": "active"}},
+		{"", map[string]string{"2001:2:aa:aa": "active", "2001:2:bb:bb": "active"}},
+	} {
+		acked := labtest.ReadStats(t, tb.MN)[ilnpnl.StatLUAcked]
+		if err := tb.MN.WriteSysctl("net.ipv6.disabled_interface", step.disabled); err != nil {
+			t.Fatal(err)
+		}
+		waitStat(t, tb.MN, ilnpnl.StatLUAcked, acked+1, 10*time.Second)
+		if got := cnView(); !equalStates(got, step.want) {
+			t.Errorf("disabled_interface=%q: CN has MN's locators %v, want %v", step.disabled, got, step.want)
+		}
 	}
-	if d := mnLast[ilnpnl.StatLUAcked] - mnBefore[ilnpnl.StatLUAcked]; d != 0 {
-		t.Errorf("MN counts %d acks of LUs it never sent", d)
+	cnLast := labtest.ReadStats(t, tb.CN)
+	if d := cnLast[ilnpnl.StatLUDuplicate] - cnUnconf[ilnpnl.StatLUDuplicate]; d != 1 {
+		t.Errorf("CN counts %d advertisements of the set it had, want 1", d)
+	}
+	if d := cnLast[ilnpnl.StatLUUnconfirmed] - cnUnconf[ilnpnl.StatLUUnconfirmed]; d != 0 {
+		t.Errorf("CN did not confirm %d of MN's own advertisements", d)
 	}
 	// The session still works.
 	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "-I", tb.MNAddr.String(), testbed.CNAddr.String()); err != nil {
 		t.Errorf("ping after the LUs: %v\n%s", err, out)
+	}
+}
+
+// waitStat waits until h's counter s reaches want and returns the
+// counters then; it fails the test at the deadline.
+func waitStat(t *testing.T, h *testbed.Host, s ilnpnl.Stat, want uint64, within time.Duration) ilnpnl.Stats {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		st := labtest.ReadStats(t, h)
+		if st[s] >= want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: counter %v is %d after %s, want %d", h.Name, s, st[s], within, want)
+			return st
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
