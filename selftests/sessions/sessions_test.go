@@ -18,6 +18,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 
+	"github.com/ilnp-linux/ilnp/internal/lab/attack"
 	"github.com/ilnp-linux/ilnp/internal/lab/labtest"
 	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
@@ -337,4 +338,59 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestFallbackEnds: a Parameter Problem that quotes MN's own nonce (what
+// a host on the path can forge, or what CN sent before it restarted)
+// makes MN fall back to plain IPv6 for CN, which speaks ILNP and drops
+// the plain segments of its proven correspondent. Its probe, under its
+// proven nonce, shows MN that CN speaks ILNP: MN clears the mark and a
+// new TCP connection completes with the nonce.
+func TestFallbackEnds(t *testing.T) {
+	tb := labtest.NewTestbed(t, true)
+	labtest.StartIperfServers(t, tb.CN)
+	ctx := context.Background()
+	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", testbed.CNAddr.String()); err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	p, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr)
+	if !ok || p.NonceTx.IsZero() {
+		t.Fatalf("MN's entry for CN has no nonce: %+v", p)
+	}
+	quoted, err := attack.UDP(attack.Header{Src: tb.MNAddr, Dst: testbed.CNAddr, Options: attack.Nonce(p.NonceTx.Bytes())},
+		40000, labtest.IperfPort, attack.ChecksumNIDOnly, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The nonce option's type: past the IPv6 header and the two octets
+	// of the options header.
+	pp, err := attack.ParameterProblem(attack.Header{Src: testbed.CNAddr, Dst: tb.MNAddr}, 2, 40+2, quoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := attack.NewRawSender(tb.CN.Do)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := labtest.ReadStats(t, tb.MN)
+	if err := s.Send(pp); err != nil {
+		t.Fatal(err)
+	}
+	waitStat(t, tb.MN, ilnpnl.StatFallbacks, before[ilnpnl.StatFallbacks]+1, 5*time.Second)
+
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if out, err := tb.MN.Run(cctx, "iperf", "-c", testbed.CNAddr.String(), "-V", "-n", "1M"); err != nil {
+		t.Errorf("iperf TCP after the fallback: %v\n%s", err, out)
+	}
+	p, ok = labtest.PeerByNID(labtest.ShowILCC(t, tb.MN), testbed.CNAddr)
+	if !ok {
+		t.Fatal("MN's ILCC lost CN")
+	}
+	if contains(p.Flags, "ipv6_only") {
+		t.Errorf("CN's flags %v: still IPv6-only though it speaks ILNP", p.Flags)
+	}
+	cn := labtest.ReadStats(t, tb.CN)
+	t.Logf("CN dropped %d plain segments of MN and sent %d probes", cn[ilnpnl.StatNoNonce], cn[ilnpnl.StatProbeSent])
 }
