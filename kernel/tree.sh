@@ -165,6 +165,31 @@ then 'make tree'), so that nothing is lost."
 	say "build/linux updated to patches/ ($(series_files | wc -l) patch(es))"
 }
 
+# Fills the cover letter that format-patch wrote (0000-cover-letter.patch,
+# not part of the series) from patches/cover-letter.txt: its first line is
+# the subject, the rest the text. Author and date are the tip's, so that
+# an export of the same commits writes the same file.
+write_cover_letter() {
+	local letter="$patches/0000-cover-letter.patch" txt="$patches/cover-letter.txt"
+	local date author
+	date=$(git_tree log -1 --format=%aD HEAD)
+	author=$(git_tree log -1 --format='%an <%ae>' HEAD)
+	awk -v txt="$txt" -v date="$date" -v author="$author" '
+		BEGIN {
+			getline subject <txt
+			while ((getline line <txt) > 0) body = body line "\n"
+			sub(/^\n+/, "", body); sub(/\n+$/, "", body)
+		}
+		/^From: / { print "From: " author; from = 1; next }
+		from && /^ / { next }
+		{ from = 0 }
+		/^Date: / { print "Date: " date; next }
+		{ gsub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+		/^\*\*\* BLURB HERE \*\*\*$/ { print body; next }
+		{ print }
+	' "$letter" >"$letter.tmp" && mv "$letter.tmp" "$letter"
+}
+
 cmd_export() {
 	[ -d "$tree/.git" ] || die "no build/linux yet: run 'make tree' first"
 	if tree_dirty; then
@@ -173,9 +198,13 @@ cmd_export() {
 	fi
 	mkdir -p "$patches"
 	rm -f "$patches"/*.patch
+	local cover=()
+	[ -f "$patches/cover-letter.txt" ] && cover=(--cover-letter)
 	git_tree format-patch -q --zero-commit --no-signature --abbrev=12 \
-		-o "$patches" "$base_tag"..HEAD
-	(cd "$patches" && ls -1 -- *.patch 2>/dev/null || true) >"$patches/series"
+		"${cover[@]}" -o "$patches" "$base_tag"..HEAD
+	[ ${#cover[@]} -eq 0 ] || write_cover_letter
+	(cd "$patches" && ls -1 -- *.patch 2>/dev/null | grep -v '^0000-cover-letter\.patch$' || true) \
+		>"$patches/series"
 	record_state
 	say "exported $(series_files | wc -l) patch(es) to patches/"
 }
