@@ -86,6 +86,13 @@ configure() {
 stamp=$(cat "${frags[@]}" | sha256sum)
 if [ ! -f "$obj/.config" ] || [ "$stamp" != "$(cat "$obj/.fragments.sha" 2>/dev/null)" ]; then
 	configure
+elif ! verify_config >"$obj/verify.log"; then
+	# A build of a tree without one of the symbols (an earlier patch of
+	# the series checked out) made kconfig drop it from .config: the
+	# next build would silently lack it.
+	echo "kbuild: $(basename "$obj")/.config lost fragment lines:"
+	cat "$obj/verify.log"
+	configure
 fi
 
 echo "kbuild: building $(basename "$out") from $(git -C "$src" describe --always --tags 2>/dev/null) ($(git -C "$src" rev-list --count ilnp-base..HEAD 2>/dev/null || echo '?') patch(es) on the base)"
