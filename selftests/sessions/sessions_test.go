@@ -394,3 +394,50 @@ func TestFallbackEnds(t *testing.T) {
 	cn := labtest.ReadStats(t, tb.CN)
 	t.Logf("CN dropped %d plain segments of MN and sent %d probes", cn[ilnpnl.StatNoNonce], cn[ilnpnl.StatProbeSent])
 }
+
+// TestPeerForgets: CN forgets MN (its learned entry expired, or CN
+// restarted) while MN still holds a proven session with CN. CN's next
+// datagrams to MN are plain IPv6, which MN drops while it believes CN
+// would send its nonce; the probe MN sends to check goes unanswered (CN
+// has no session), which shows CN lost its state: MN takes CN's
+// datagrams as plain IPv6 again instead of dropping them for good.
+func TestPeerForgets(t *testing.T) {
+	tb := labtest.NewTestbed(t, true)
+	ctx := context.Background()
+	if out, err := tb.MN.Run(ctx, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", testbed.CNAddr.String()); err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	if _, ok := labtest.PeerByNID(labtest.ShowILCC(t, tb.CN), tb.MNAddr); !ok {
+		t.Fatal("CN has no entry for MN")
+	}
+	if out, err := tb.CN.Run(ctx, labtest.Bin(t, "ilnpctl"), "peer", "del", tb.MNAddr.String()); err != nil {
+		t.Fatalf("peer del: %v\n%s", err, out)
+	}
+	srv, err := tb.MN.Start("stdbuf", "-oL", "iperf", "-s", "-u", "-V", "-y", "C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Kill()
+	if err := tb.MN.WaitListening(ctx, "udp", labtest.IperfPort, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before := labtest.ReadStats(t, tb.MN)
+	// 10 s at 100 datagrams a second: MN's probe round (3 tries, 1 s
+	// apart) ends well within it.
+	if out, err := tb.CN.Run(ctx, "iperf", "-c", tb.MNAddr.String(), "-u", "-V", "-b", "1M", "-l", "1250", "-t", "10"); err != nil {
+		t.Fatalf("iperf UDP CN->MN: %v\n%s", err, out)
+	}
+	time.Sleep(time.Second)
+	after := labtest.ReadStats(t, tb.MN)
+	dropped := after[ilnpnl.StatNoNonce] - before[ilnpnl.StatNoNonce]
+	t.Logf("MN dropped %d of CN's plain datagrams; probes failed %d", dropped,
+		after[ilnpnl.StatProbeFailed]-before[ilnpnl.StatProbeFailed])
+	// About 1000 datagrams were sent; those of the probe round may be
+	// lost, the rest must arrive.
+	if dropped > 500 {
+		t.Errorf("MN dropped %d of CN's datagrams as lacking the nonce: CN's lost state black-holes it", dropped)
+	}
+	if d := after[ilnpnl.StatProbeFailed] - before[ilnpnl.StatProbeFailed]; d == 0 {
+		t.Errorf("MN's probe of CN did not fail, yet CN has no session")
+	}
+}
