@@ -165,8 +165,9 @@ then 'make tree'), so that nothing is lost."
 	say "build/linux updated to patches/ ($(series_files | wc -l) patch(es))"
 }
 
-# Fills the cover letter that format-patch wrote (0000-cover-letter.patch,
-# not part of the series) from patches/cover-letter.txt: its first line is
+# Fills the cover letter that format-patch wrote from
+# patches/cover-letter.txt and keeps it as 0000-cover-letter.eml, a mail
+# for git send-email that is not a patch of the series: its first line is
 # the subject, the rest the text. Author and date are the tip's, so that
 # an export of the same commits writes the same file.
 write_cover_letter() {
@@ -187,7 +188,7 @@ write_cover_letter() {
 		{ gsub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
 		/^\*\*\* BLURB HERE \*\*\*$/ { print body; next }
 		{ print }
-	' "$letter" >"$letter.tmp" && mv "$letter.tmp" "$letter"
+	' "$letter" >"${letter%.patch}.eml" && rm -f "$letter"
 }
 
 cmd_export() {
@@ -202,9 +203,9 @@ cmd_export() {
 	[ -f "$patches/cover-letter.txt" ] && cover=(--cover-letter)
 	git_tree format-patch -q --zero-commit --no-signature --abbrev=12 \
 		"${cover[@]}" -o "$patches" "$base_tag"..HEAD
+	rm -f "$patches/0000-cover-letter.eml"
 	[ ${#cover[@]} -eq 0 ] || write_cover_letter
-	(cd "$patches" && ls -1 -- *.patch 2>/dev/null | grep -v '^0000-cover-letter\.patch$' || true) \
-		>"$patches/series"
+	(cd "$patches" && ls -1 -- *.patch 2>/dev/null || true) >"$patches/series"
 	record_state
 	say "exported $(series_files | wc -l) patch(es) to patches/"
 }
