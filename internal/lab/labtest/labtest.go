@@ -177,8 +177,9 @@ func StartIperfServers(t testing.TB, h *testbed.Host) {
 	}
 }
 
-// TCPResets counts the TCP segments of a capture and those with RST.
-func TCPResets(t testing.TB, pcap string) (segments, resets int) {
+// EachPacket calls fn with every frame of a pcap capture and its number
+// (from 1, as tshark numbers frames), decoded lazily.
+func EachPacket(t testing.TB, pcap string, fn func(frame int, pkt gopacket.Packet)) {
 	t.Helper()
 	f, err := os.Open(pcap)
 	if err != nil {
@@ -191,15 +192,25 @@ func TCPResets(t testing.TB, pcap string) (segments, resets int) {
 	}
 	src := gopacket.NewPacketSource(r, r.LinkType())
 	src.DecodeOptions = gopacket.DecodeOptions{Lazy: true, NoCopy: true}
+	frame := 0
 	for pkt := range src.Packets() {
+		frame++
+		fn(frame, pkt)
+	}
+}
+
+// TCPResets counts the TCP segments of a capture and those with RST.
+func TCPResets(t testing.TB, pcap string) (segments, resets int) {
+	t.Helper()
+	EachPacket(t, pcap, func(_ int, pkt gopacket.Packet) {
 		tcp, ok := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
 		if !ok {
-			continue
+			return
 		}
 		segments++
 		if tcp.RST {
 			resets++
 		}
-	}
+	})
 	return segments, resets
 }
