@@ -81,9 +81,9 @@ func (m *mobile) cnView() map[string]string {
 }
 
 // attach gives MN the access network and waits until CN has acknowledged
-// the LU that follows. MN's address there must be L64:NID with the NID
-// of its first address: the kernel forms it so.
-func (m *mobile) attach(name string) {
+// the LU that follows. MN's address there, which it returns, must be
+// L64:NID with the NID of its first address: the kernel forms it so.
+func (m *mobile) attach(name string) netip.Addr {
 	m.t.Helper()
 	addr, err := m.mover.Gain(context.Background(), name)
 	if err != nil {
@@ -92,6 +92,7 @@ func (m *mobile) attach(name string) {
 	if got, want := labtest.NID(addr), labtest.NID(m.MNAddr); got != want {
 		m.t.Errorf("MN's address on %s is %s: NID %s, want %s", name, addr, got, want)
 	}
+	return addr
 }
 
 // lose hands MN's traffic off the network with disabled_interface and

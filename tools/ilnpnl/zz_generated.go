@@ -108,6 +108,8 @@ const (
 	StatProbeBad         Stat = 30 // ILNP_STATS_A_PROBE_BAD: Probe replies that match no outstanding probe.
 	StatProbeRatelimited Stat = 31 // ILNP_STATS_A_PROBE_RATELIMITED: Probes not sent or answered for the rate limit.
 	StatProbeRefused     Stat = 32 // ILNP_STATS_A_PROBE_REFUSED: Probes not answered (no session, or a set we do not advertise).
+	StatFlowsEvicted     Stat = 33 // ILNP_STATS_A_FLOWS_EVICTED: Transport flows forgotten, least recently used first, for a new one.
+	StatFlowsUntracked   Stat = 34 // ILNP_STATS_A_FLOWS_UNTRACKED: Transport flows left on the session's addresses for want of memory or room.
 )
 
 // counters is the counter table, in attribute order: see Counters.
@@ -143,6 +145,8 @@ var counters = []Counter{
 	{Stat: StatProbeBad, CName: "ILNP_STATS_A_PROBE_BAD", Name: "probe_bad", Doc: "Probe replies that match no outstanding probe."},
 	{Stat: StatProbeRatelimited, CName: "ILNP_STATS_A_PROBE_RATELIMITED", Name: "probe_ratelimited", Doc: "Probes not sent or answered for the rate limit."},
 	{Stat: StatProbeRefused, CName: "ILNP_STATS_A_PROBE_REFUSED", Name: "probe_refused", Doc: "Probes not answered (no session, or a set we do not advertise)."},
+	{Stat: StatFlowsEvicted, CName: "ILNP_STATS_A_FLOWS_EVICTED", Name: "flows_evicted", Doc: "Transport flows forgotten, least recently used first, for a new one."},
+	{Stat: StatFlowsUntracked, CName: "ILNP_STATS_A_FLOWS_UNTRACKED", Name: "flows_untracked", Doc: "Transport flows left on the session's addresses for want of memory or room."},
 }
 
 // Event types (enum ilnp_event).
