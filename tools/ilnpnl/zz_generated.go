@@ -39,6 +39,7 @@ const (
 	attrLURetries uint16 = 8  // ILNP_A_LU_RETRIES: Retransmissions of the LU an LU event is about.
 	attrLURTTUS   uint16 = 9  // ILNP_A_LU_RTT_US: Round trip of an acknowledged LU in microseconds.
 	attrMaxPeers  uint16 = 10 // ILNP_A_MAX_PEERS: Entries the ILCC keeps at most (16 to 1048576; 4096 by default).
+	attrPath      uint16 = 11 // ILNP_A_PATH: The path end a path-state event is about.
 )
 
 // Peer attributes (ILNP_PEER_A_*).
@@ -55,6 +56,8 @@ const (
 	peerAttrStats     uint16 = 9  // ILNP_PEER_A_STATS: this peer's counters
 	peerAttrPad       uint16 = 10 // ILNP_PEER_A_PAD
 	peerAttrLUPending uint16 = 11 // ILNP_PEER_A_LU_PENDING: Our LU awaits its ack; retransmissions so far.
+	peerAttrPath      uint16 = 12 // ILNP_PEER_A_PATH
+	peerAttrPathRTTUS uint16 = 13 // ILNP_PEER_A_PATH_RTT_US: Smoothed round trip of the path probes in microseconds.
 )
 
 // Locator attributes (ILNP_LOC_A_*).
@@ -110,6 +113,10 @@ const (
 	StatProbeRefused     Stat = 32 // ILNP_STATS_A_PROBE_REFUSED: Probes not answered (no session, or a set we do not advertise).
 	StatFlowsEvicted     Stat = 33 // ILNP_STATS_A_FLOWS_EVICTED: Transport flows forgotten, least recently used first, for a new one.
 	StatFlowsUntracked   Stat = 34 // ILNP_STATS_A_FLOWS_UNTRACKED: Transport flows left on the session's addresses for want of memory or room.
+	StatPathProbes       Stat = 35 // ILNP_STATS_A_PATH_PROBES: Probes sent on a path that carried our packets without showing delivery.
+	StatPathReplies      Stat = 36 // ILNP_STATS_A_PATH_REPLIES: Answers to those probes.
+	StatPathDown         Stat = 37 // ILNP_STATS_A_PATH_DOWN: Path ends found down, and left out of the round-robin.
+	StatPathUp           Stat = 38 // ILNP_STATS_A_PATH_UP: Path ends that answered again and were readmitted.
 )
 
 // counters is the counter table, in attribute order: see Counters.
@@ -147,6 +154,10 @@ var counters = []Counter{
 	{Stat: StatProbeRefused, CName: "ILNP_STATS_A_PROBE_REFUSED", Name: "probe_refused", Doc: "Probes not answered (no session, or a set we do not advertise)."},
 	{Stat: StatFlowsEvicted, CName: "ILNP_STATS_A_FLOWS_EVICTED", Name: "flows_evicted", Doc: "Transport flows forgotten, least recently used first, for a new one."},
 	{Stat: StatFlowsUntracked, CName: "ILNP_STATS_A_FLOWS_UNTRACKED", Name: "flows_untracked", Doc: "Transport flows left on the session's addresses for want of memory or room."},
+	{Stat: StatPathProbes, CName: "ILNP_STATS_A_PATH_PROBES", Name: "path_probes", Doc: "Probes sent on a path that carried our packets without showing delivery."},
+	{Stat: StatPathReplies, CName: "ILNP_STATS_A_PATH_REPLIES", Name: "path_replies", Doc: "Answers to those probes."},
+	{Stat: StatPathDown, CName: "ILNP_STATS_A_PATH_DOWN", Name: "path_down", Doc: "Path ends found down, and left out of the round-robin."},
+	{Stat: StatPathUp, CName: "ILNP_STATS_A_PATH_UP", Name: "path_up", Doc: "Path ends that answered again and were readmitted."},
 }
 
 // Event types (enum ilnp_event).
@@ -164,6 +175,7 @@ const (
 	EventFallback        EventType = 10 // ILNP_EVENT_FALLBACK
 	EventSessionVerified EventType = 11 // ILNP_EVENT_SESSION_VERIFIED: a probe proved the peer's nonce
 	EventLUUnconfirmed   EventType = 12 // ILNP_EVENT_LU_UNCONFIRMED: an LU whose probes went unanswered
+	EventPathState       EventType = 13 // ILNP_EVENT_PATH_STATE: ILNP_A_PATH: a path end went down or up
 )
 
 // eventNames names the EventType values as the header does, in lower case.
@@ -181,6 +193,7 @@ var eventNames = map[EventType]string{
 	EventFallback:        "fallback",
 	EventSessionVerified: "session_verified",
 	EventLUUnconfirmed:   "lu_unconfirmed",
+	EventPathState:       "path_state",
 }
 
 // Peer flags (ILNP_PEER_F_*).
@@ -220,4 +233,14 @@ const (
 	uapiLUReplaceSoft     = 1  // ILNP_LU_REPLACE_SOFT: Code: replace the whole set
 	uapiNonceLenShort     = 4  // ILNP_NONCE_LEN_SHORT
 	uapiNonceLenLong      = 12 // ILNP_NONCE_LEN_LONG
+	uapiPathUp            = 1  // ILNP_PATH_UP: carries them, or is not in use
+	uapiPathProbing       = 2  // ILNP_PATH_PROBING: silent for too long: being probed
+	uapiPathDown          = 3  // ILNP_PATH_DOWN: its probes went unanswered: unused
+	uapiPathAUnspec       = 0  // ILNP_PATH_A_UNSPEC
+	uapiPathAL64          = 1  // ILNP_PATH_A_L64
+	uapiPathALocal        = 2  // ILNP_PATH_A_LOCAL: One of our locators; without it one of the peer's.
+	uapiPathAState        = 3  // ILNP_PATH_A_STATE
+	uapiPathASilentMS     = 4  // ILNP_PATH_A_SILENT_MS: Since it last showed delivery of the session's packets.
+	uapiPathAProbes       = 5  // ILNP_PATH_A_PROBES: Probes of the current round.
+	uapiPathAPad          = 6  // ILNP_PATH_A_PAD
 )
