@@ -42,6 +42,32 @@ func (s *LocatorState) UnmarshalText(b []byte) error {
 	return err
 }
 
+// PathState is how a path end carries a session's packets (enum
+// ilnp_path_state): PathUp, PathProbing while it is silent for too long
+// and being probed, PathDown once its probes went unanswered and the
+// round-robin leaves it out.
+type PathState uint8
+
+// String returns the state's name in the header in lower case ("up",
+// "probing", "down"), or "state(N)" for a value this package does not
+// know.
+func (s PathState) String() string {
+	if n, ok := pathStateNames[s]; ok {
+		return n
+	}
+	return "state(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText implements encoding.TextMarshaler with the String form.
+func (s PathState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler for the String form.
+func (s *PathState) UnmarshalText(b []byte) error {
+	v, err := parseName(string(b), "state", 8, pathStateNames, nil)
+	*s = v
+	return err
+}
+
 // PeerFlags are the ILNP_PEER_F_* flags of a peer.
 type PeerFlags uint32
 

@@ -10,14 +10,15 @@ func TestText(t *testing.T) {
 	type doc struct {
 		State LocatorState
 		Event EventType
+		Path  PathState
 	}
 	tests := []struct {
 		in   doc
 		want string
 	}{
-		{doc{LocatorActive, EventLUAcked}, `{"State":"active","Event":"lu_acked"}`},
-		{doc{LocatorGone, EventUnspec}, `{"State":"gone","Event":"unspec"}`},
-		{doc{LocatorState(7), EventType(99)}, `{"State":"state(7)","Event":"event(99)"}`},
+		{doc{LocatorActive, EventLUAcked, PathUp}, `{"State":"active","Event":"lu_acked","Path":"up"}`},
+		{doc{LocatorGone, EventUnspec, PathDown}, `{"State":"gone","Event":"unspec","Path":"down"}`},
+		{doc{LocatorState(7), EventType(99), PathState(0)}, `{"State":"state(7)","Event":"event(99)","Path":"state(0)"}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(tt.in)
@@ -29,7 +30,7 @@ func TestText(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = %v, %v", b, back, err)
 		}
 	}
-	for _, bad := range []string{`{"State":"activ"}`, `{"State":"state(256)"}`, `{"Event":"lu"}`, `{"Event":"event(x)"}`} {
+	for _, bad := range []string{`{"State":"activ"}`, `{"State":"state(256)"}`, `{"Event":"lu"}`, `{"Event":"event(x)"}`, `{"Path":"gone"}`, `{"Path":"state(300)"}`} {
 		var d doc
 		if err := json.Unmarshal([]byte(bad), &d); err == nil {
 			t.Errorf("Unmarshal(%s) = %v, want an error", bad, d)
@@ -47,6 +48,10 @@ func TestStrings(t *testing.T) {
 		{LocatorGone.String(), "gone"},
 		{LocatorState(0).String(), "gone"},
 		{LocatorState(7).String(), "state(7)"},
+		{PathUp.String(), "up"},
+		{PathProbing.String(), "probing"},
+		{PathDown.String(), "down"},
+		{PathState(9).String(), "state(9)"},
 		{PeerFlags(0).String(), "none"},
 		{(PeerStatic | PeerIPv6Only).String(), "static,ipv6_only"},
 		{(PeerLearned | 1<<7 | 1<<31).String(), "learned,0x80,0x80000000"},

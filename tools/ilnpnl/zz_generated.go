@@ -76,6 +76,17 @@ const (
 	locAttrPad        uint16 = 11 // ILNP_LOC_A_PAD
 )
 
+// Path end attributes (ILNP_PATH_A_*).
+const (
+	pathAttrUnspec   uint16 = 0 // ILNP_PATH_A_UNSPEC
+	pathAttrL64      uint16 = 1 // ILNP_PATH_A_L64
+	pathAttrLocal    uint16 = 2 // ILNP_PATH_A_LOCAL: One of our locators; without it one of the peer's.
+	pathAttrState    uint16 = 3 // ILNP_PATH_A_STATE
+	pathAttrSilentMS uint16 = 4 // ILNP_PATH_A_SILENT_MS: Since it last showed delivery of the session's packets.
+	pathAttrProbes   uint16 = 5 // ILNP_PATH_A_PROBES: Probes of the current round.
+	pathAttrPad      uint16 = 6 // ILNP_PATH_A_PAD
+)
+
 // Counters (ILNP_STATS_A_*): the attributes of the statistics nest.
 const (
 	statsAttrUnspec           = 0  // ILNP_STATS_A_UNSPEC
@@ -224,6 +235,20 @@ var locatorStateNames = map[LocatorState]string{
 	LocatorActive: "active",
 }
 
+// Path end states (enum ilnp_path_state).
+const (
+	PathUp      PathState = 1 // ILNP_PATH_UP: carries them, or is not in use
+	PathProbing PathState = 2 // ILNP_PATH_PROBING: silent for too long: being probed
+	PathDown    PathState = 3 // ILNP_PATH_DOWN: its probes went unanswered: unused
+)
+
+// pathStateNames names the PathState values as the header does, in lower case.
+var pathStateNames = map[PathState]string{
+	PathUp:      "up",
+	PathProbing: "probing",
+	PathDown:    "down",
+}
+
 // The header's other constants.
 const (
 	uapiLUOpAdvertisement = 1  // ILNP_LU_OP_ADVERTISEMENT
@@ -233,14 +258,4 @@ const (
 	uapiLUReplaceSoft     = 1  // ILNP_LU_REPLACE_SOFT: Code: replace the whole set
 	uapiNonceLenShort     = 4  // ILNP_NONCE_LEN_SHORT
 	uapiNonceLenLong      = 12 // ILNP_NONCE_LEN_LONG
-	uapiPathUp            = 1  // ILNP_PATH_UP: carries them, or is not in use
-	uapiPathProbing       = 2  // ILNP_PATH_PROBING: silent for too long: being probed
-	uapiPathDown          = 3  // ILNP_PATH_DOWN: its probes went unanswered: unused
-	uapiPathAUnspec       = 0  // ILNP_PATH_A_UNSPEC
-	uapiPathAL64          = 1  // ILNP_PATH_A_L64
-	uapiPathALocal        = 2  // ILNP_PATH_A_LOCAL: One of our locators; without it one of the peer's.
-	uapiPathAState        = 3  // ILNP_PATH_A_STATE
-	uapiPathASilentMS     = 4  // ILNP_PATH_A_SILENT_MS: Since it last showed delivery of the session's packets.
-	uapiPathAProbes       = 5  // ILNP_PATH_A_PROBES: Probes of the current round.
-	uapiPathAPad          = 6  // ILNP_PATH_A_PAD
 )

@@ -39,11 +39,13 @@ var groups = []group{
 	{prefix: "ILNP_A_", goPrefix: "attr", goType: "uint16", title: "Top-level attributes (ILNP_A_*)."},
 	{prefix: "ILNP_PEER_A_", goPrefix: "peerAttr", goType: "uint16", title: "Peer attributes (ILNP_PEER_A_*)."},
 	{prefix: "ILNP_LOC_A_", goPrefix: "locAttr", goType: "uint16", title: "Locator attributes (ILNP_LOC_A_*)."},
+	{prefix: "ILNP_PATH_A_", goPrefix: "pathAttr", goType: "uint16", title: "Path end attributes (ILNP_PATH_A_*)."},
 	{prefix: "ILNP_STATS_A_", goPrefix: "Stat", goType: "Stat", title: "Counters (ILNP_STATS_A_*): the attributes of the statistics nest.",
 		notTable: []string{"UNSPEC", "PAD"}, notTablePrefix: "statsAttr", counters: true},
 	{prefix: "ILNP_EVENT_", goPrefix: "Event", goType: "EventType", title: "Event types (enum ilnp_event).", table: "eventNames"},
 	{prefix: "ILNP_PEER_F_", goPrefix: "Peer", goType: "PeerFlags", title: "Peer flags (ILNP_PEER_F_*).", table: "peerFlagNames", hex: true},
 	{prefix: "ILNP_LOC_STATE_", goPrefix: "Locator", goType: "LocatorState", title: "Locator states (enum ilnp_locator_state).", table: "locatorStateNames"},
+	{prefix: "ILNP_PATH_", goPrefix: "Path", goType: "PathState", title: "Path end states (enum ilnp_path_state).", table: "pathStateNames"},
 	{prefix: "ILNP_", goPrefix: "uapi", title: "The header's other constants."},
 }
 

@@ -104,6 +104,9 @@ func TestGoName(t *testing.T) {
 		{"ILNP_GENL_EVENTS_GROUP", "FamilyEventsGroup"},
 		{"ILNP_LOC_STATE_ACTIVE", "LocatorActive"},
 		{"ILNP_EVENT_LU_ACKED", "EventLUAcked"},
+		{"ILNP_PATH_PROBING", "PathProbing"},
+		{"ILNP_PATH_A_SILENT_MS", "pathAttrSilentMS"}, // the longer prefix, not ILNP_PATH_
+		{"ILNP_PATH_A_LOCAL", "pathAttrLocal"},
 		{"ILNP_ICMPV6_LU", "uapiICMPv6LU"}, // no group of its own
 		{"ILNP_CFG_A_NONCE_LEN", "uapiCfgANonceLen"},
 	}
@@ -184,6 +187,11 @@ func TestEmit(t *testing.T) {
 	h, err := parseHeader(`#define ILNP_GENL_NAME "ilnp"
 enum { ILNP_STATS_A_UNSPEC, ILNP_STATS_A_PAD, ILNP_STATS_A_PKTS_IN, /* u64, as all */ ILNP_STATS_A_BAD_NONCE, __ILNP_STATS_A_MAX };
 #define ILNP_PEER_F_STATIC (1U << 0) /* registered by an administrator */
+enum ilnp_path_state {
+	ILNP_PATH_UP = 1,	/* carries them */
+	ILNP_PATH_DOWN,
+};
+enum { ILNP_PATH_A_UNSPEC, ILNP_PATH_A_L64, ILNP_PATH_A_PAD, __ILNP_PATH_A_MAX };
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -202,12 +210,17 @@ enum { ILNP_STATS_A_UNSPEC, ILNP_STATS_A_PAD, ILNP_STATS_A_PKTS_IN, /* u64, as a
 		`{Stat: StatBadNonce, CName: "ILNP_STATS_A_BAD_NONCE", Name: "bad_nonce", Doc: "Dropped for a wrong nonce."},`,
 		"PeerStatic PeerFlags = 0x1 // ILNP_PEER_F_STATIC: registered by an administrator",
 		`PeerStatic: "static",`,
+		"PathUp   PathState = 1 // ILNP_PATH_UP: carries them",
+		"PathDown PathState = 2 // ILNP_PATH_DOWN",
+		"var pathStateNames = map[PathState]string{ PathUp: \"up\", PathDown: \"down\", }",
+		"pathAttrL64 uint16 = 1 // ILNP_PATH_A_L64",
+		"pathAttrPad uint16 = 2 // ILNP_PATH_A_PAD",
 	} {
 		if !strings.Contains(fold(string(src)), fold(want)) {
 			t.Errorf("no %q in\n%s", want, src)
 		}
 	}
-	for _, unwanted := range []string{"MAX", "StatPad", "StatUnspec", `"pad"`} {
+	for _, unwanted := range []string{"MAX", "StatPad", "StatUnspec", `"pad"`, "uapiPath", "PathA"} {
 		if strings.Contains(string(src), unwanted) {
 			t.Errorf("%q in\n%s", unwanted, src)
 		}
