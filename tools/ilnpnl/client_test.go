@@ -243,6 +243,10 @@ func TestRequests(t *testing.T) {
 				nla(peerAttrIdleMS, u64(1500)),
 				stats,
 				nla(peerAttrLUPending, u8(2)),
+				nest(peerAttrPath, nla(pathAttrPad), nla(pathAttrL64, l64B), nla(pathAttrLocal), nla(pathAttrState, u8(uint8(PathProbing))),
+					nla(pathAttrSilentMS, u32(740)), nla(pathAttrProbes, u8(1))),
+				nest(peerAttrPath, nla(pathAttrL64, l64A), nla(pathAttrState, u8(uint8(PathUp))), nla(pathAttrSilentMS, u32(12))),
+				nla(peerAttrPathRTTUS, u32(3100)),
 			)),
 			msg(cmdPeerGet, nest(attrPeer, nla(peerAttrNID, hx("0000 0000 0000 000c")), nla(peerAttrFlags, u32(uint32(PeerIPv6Only))))),
 		},
@@ -260,6 +264,11 @@ func TestRequests(t *testing.T) {
 			Idle:      1500 * time.Millisecond,
 			Stats:     Stats{StatPktsIn: 11, StatLUFailed: 12},
 			LUPending: ptr(2),
+			Paths: []PathEnd{
+				{L64: testL64B, Local: true, State: PathProbing, Silent: 740 * time.Millisecond, Probes: 1},
+				{L64: testL64A, State: PathUp, Silent: 12 * time.Millisecond},
+			},
+			PathRTT: 3100 * time.Microsecond,
 		}, {
 			NID:   0xc,
 			Flags: PeerIPv6Only,

@@ -103,6 +103,30 @@ func decodeLocator(ad *netlink.AttributeDecoder) (Locator, error) {
 	return l, nil
 }
 
+// decodePath decodes a path end (ILNP_PATH_A_*); ILNP_PATH_A_LOCAL is a
+// flag, its presence alone says the end is ours.
+func decodePath(ad *netlink.AttributeDecoder) (PathEnd, error) {
+	var e PathEnd
+	for ad.Next() {
+		switch ad.Type() {
+		case pathAttrL64:
+			decodeBE64(ad, (*uint64)(&e.L64))
+		case pathAttrLocal:
+			e.Local = true
+		case pathAttrState:
+			e.State = PathState(ad.Uint8())
+		case pathAttrSilentMS:
+			e.Silent = time.Duration(ad.Uint32()) * time.Millisecond
+		case pathAttrProbes:
+			e.Probes = int(ad.Uint8())
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return PathEnd{}, fmt.Errorf("path: %w", err)
+	}
+	return e, nil
+}
+
 // decodeStats decodes the counters of the table; attributes the table
 // does not have (a newer kernel's, padding) are skipped.
 func decodeStats(ad *netlink.AttributeDecoder) (Stats, error) {
@@ -153,6 +177,14 @@ func decodePeer(ad *netlink.AttributeDecoder) (Peer, error) {
 		case peerAttrLUPending:
 			n := int(ad.Uint8())
 			p.LUPending = &n
+		case peerAttrPath:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				e, err := decodePath(nad)
+				p.Paths = append(p.Paths, e)
+				return err
+			})
+		case peerAttrPathRTTUS:
+			p.PathRTT = time.Duration(ad.Uint32()) * time.Microsecond
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -171,6 +203,7 @@ type message struct {
 	event     EventType
 	luRetries *int
 	luRTT     *time.Duration
+	path      *PathEnd
 }
 
 // decodeMessage decodes the attributes of a generic netlink message.
@@ -212,6 +245,12 @@ func decodeMessage(b []byte) (message, error) {
 		case attrLURTTUS:
 			d := time.Duration(ad.Uint32()) * time.Microsecond
 			m.luRTT = &d
+		case attrPath:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				e, err := decodePath(nad)
+				m.path = &e
+				return err
+			})
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -232,5 +271,6 @@ func decodeEvent(b []byte) (Event, error) {
 		Locator:   m.locator,
 		LURetries: m.luRetries,
 		LURTT:     m.luRTT,
+		Path:      m.path,
 	}, nil
 }

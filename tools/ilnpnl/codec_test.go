@@ -78,6 +78,49 @@ func TestDecodeEvent(t *testing.T) {
 			nla(locAttrL64, l64B), nla(locAttrIfindex, u32(3)), nla(locAttrState, u8(0)), nla(locAttrLifetime, u32(0)))},
 		want: Event{Type: EventLocatorState, Locator: &Locator{L64: testL64B, Ifindex: 3, State: LocatorGone}},
 	}, {
+		name: "path_state: a local end down, with the peer's ends",
+		attrs: [][]byte{event(EventPathState),
+			nest(attrPath, nla(pathAttrPad), nla(pathAttrL64, l64A), nla(pathAttrLocal), nla(pathAttrState, u8(uint8(PathDown))),
+				nla(pathAttrSilentMS, u32(1130)), nla(pathAttrProbes, u8(3))),
+			peer(nest(peerAttrPath, nla(pathAttrL64, l64A), nla(pathAttrLocal), nla(pathAttrState, u8(uint8(PathDown))),
+				nla(pathAttrSilentMS, u32(1130)), nla(pathAttrProbes, u8(3))),
+				nest(peerAttrPath, nla(pathAttrL64, l64B), nla(pathAttrState, u8(uint8(PathUp))), nla(pathAttrSilentMS, u32(4))),
+				nla(peerAttrPathRTTUS, u32(2500)))},
+		want: Event{
+			Type: EventPathState,
+			Peer: &Peer{NID: testNID, Flags: PeerStatic, PathRTT: 2500 * time.Microsecond, Paths: []PathEnd{
+				{L64: testL64A, Local: true, State: PathDown, Silent: 1130 * time.Millisecond, Probes: 3},
+				{L64: testL64B, State: PathUp, Silent: 4 * time.Millisecond},
+			}},
+			Path: &PathEnd{L64: testL64A, Local: true, State: PathDown, Silent: 1130 * time.Millisecond, Probes: 3},
+		},
+	}, {
+		name: "path_state: a peer's end up again; no probe round trip reported",
+		attrs: [][]byte{event(EventPathState),
+			nest(attrPath, nla(pathAttrL64, l64B), nla(pathAttrState, u8(uint8(PathUp))), nla(pathAttrSilentMS, u32(0)), nla(pathAttrProbes, u8(0)), nla(202, u8(1))),
+			peer()},
+		want: Event{
+			Type: EventPathState,
+			Peer: &Peer{NID: testNID, Flags: PeerStatic},
+			Path: &PathEnd{L64: testL64B, State: PathUp},
+		},
+	}, {
+		name:  "path state from the future",
+		attrs: [][]byte{event(EventPathState), nest(attrPath, nla(pathAttrL64, l64B), nla(pathAttrState, u8(9)))},
+		want:  Event{Type: EventPathState, Path: &PathEnd{L64: testL64B, State: PathState(9)}},
+	}, {
+		name:    "path l64 not a __be64",
+		attrs:   [][]byte{event(EventPathState), nest(attrPath, nla(pathAttrL64, u32(1)))},
+		wantErr: "path: attribute 1: 4 octets, want 8 (__be64)",
+	}, {
+		name:    "path silence not a u32",
+		attrs:   [][]byte{event(EventPathState), peer(nest(peerAttrPath, nla(pathAttrSilentMS, u64(1))))},
+		wantErr: "peer: path: netlink: attribute 4 is not a uint32",
+	}, {
+		name:    "path round trip not a u32",
+		attrs:   [][]byte{event(EventPathState), peer(nla(peerAttrPathRTTUS, u8(1)))},
+		wantErr: "peer: netlink: attribute 13 is not a uint32",
+	}, {
 		name:  "attributes from the future are skipped",
 		attrs: [][]byte{event(EventLUSent), nla(200, u64(1)), nla(attrLURetries, u8(2)), peer(nla(201, u8(1)))},
 		want:  Event{Type: EventLUSent, Peer: &Peer{NID: testNID, Flags: PeerStatic}, LURetries: ptr(2)},

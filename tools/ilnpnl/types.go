@@ -142,6 +142,20 @@ type Locator struct {
 	RxBytes    uint64
 }
 
+// PathEnd is one end of a session's paths: one of our locators (Local)
+// or one of the peer's that carried the session's packets, and how it
+// carries them. The kernel probes an end that has carried our packets
+// without showing delivery (a packet of the session arriving through it)
+// for too long, and leaves a down end out of the round-robin while
+// another locator of its side is usable.
+type PathEnd struct {
+	L64    ilnp.L64
+	Local  bool // one of our locators; else one of the peer's
+	State  PathState
+	Silent time.Duration // since it last showed delivery (millisecond resolution)
+	Probes int           // probes of the current round
+}
+
 // Peer is a correspondent node in the ILCC.
 type Peer struct {
 	NID      ilnp.NID
@@ -167,6 +181,13 @@ type Peer struct {
 	// acknowledgement, to the number of retransmissions so far (0 after
 	// the first transmission); nil when none is pending.
 	LUPending *int
+
+	// Paths are the session's path ends, ours and the peer's, in the
+	// kernel's order; PathRTT is the smoothed round trip of the path
+	// probes (microsecond resolution), 0 when the kernel did not report
+	// one.
+	Paths   []PathEnd
+	PathRTT time.Duration
 }
 
 // EventType says what an Event reports (enum ilnp_event).
@@ -216,7 +237,8 @@ func parseName[T ~uint8 | ~uint32](s, what string, bits int, names map[T]string,
 // nonce and Locator Update events carry Peer (its NID and flags); locator
 // events carry Locator and, for a peer's locator, Peer too. A local
 // locator (one with an Ifindex) that went away is reported with the state
-// LocatorGone.
+// LocatorGone. EventPathState carries Path, the end that went down or
+// came back, and Peer, the correspondent whose end it is.
 type Event struct {
 	Type    EventType
 	Peer    *Peer
@@ -232,4 +254,8 @@ type Event struct {
 	// Locator Update (microsecond resolution; the kernel caps it at
 	// 2^32-1 µs); nil for other events.
 	LURTT *time.Duration
+
+	// Path is, for EventPathState, the path end whose state changed;
+	// nil for other events.
+	Path *PathEnd
 }
