@@ -32,7 +32,7 @@ func TestOutput(t *testing.T) {
 		want: `[{"nid":"d250:99ff:fed1:5a0c","flags":["learned"],"local_ilv":"2001:2:dd:dd::c","remote_ilv":"2001:2:aa:aa:d250:99ff:fed1:5a0c",` +
 			`"nonce_tx":"5e0a197c","nonce_rx":"913d42e8","idle_ms":1250,"locators":[` +
 			`{"l64":"2001:2:aa:aa","state":"active","preference":10,"lifetime":13,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":0.75,"rx_share":0.725},` +
-			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],` +
+			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],"paths":[],` +
 			`"stats":{{stats json}}}]` + "\n",
 	}, {
 		args: "show locators",

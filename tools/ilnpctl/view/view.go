@@ -1,6 +1,7 @@
 // Package view is the JSON form of ilnpctl's output, as `ilnpctl -j`
 // prints it: the ILCC's peers (show ilcc), the local locators (show
-// locators), the local NID (nid show) and the events (monitor). The
+// locators), the peers' path ends (show paths), the local NID (nid show)
+// and the events (monitor). The
 // counters (stats, and each peer's) are ilnpnl.Stats, whose JSON form
 // follows the kernel's counter table.
 //
@@ -55,10 +56,43 @@ type Peer struct {
 	IdleMS  int64      `json:"idle_ms"`
 	// LUPending is, while our Locator Update to the peer awaits its
 	// acknowledgement, its retransmissions so far; absent otherwise.
-	LUPending *int         `json:"lu_pending,omitempty"`
-	Locators  []Locator    `json:"locators"`
+	LUPending *int      `json:"lu_pending,omitempty"`
+	Locators  []Locator `json:"locators"`
+	// Paths are the ends of the session's paths; PathRTTUS is the
+	// smoothed round trip of the path probes in µs, absent when the
+	// kernel reported none.
+	Paths     []PathEnd    `json:"paths"`
+	PathRTTUS int64        `json:"path_rtt_us,omitempty"`
 	Stats     ilnpnl.Stats `json:"stats,omitempty"`
 }
+
+// PathEnd is one end of a peer's paths (show ilcc, show paths), or the
+// end a path_state event is about: one of our locators (Local) or one of
+// the peer's.
+type PathEnd struct {
+	L64   ilnp.L64 `json:"l64"`
+	Local bool     `json:"local"`
+	// Ifname is, in show paths, the interface of a local end's locator;
+	// absent elsewhere, for the peer's ends and for a locator that is
+	// no longer local.
+	Ifname   string           `json:"ifname,omitempty"`
+	State    ilnpnl.PathState `json:"state"`
+	SilentMS int64            `json:"silent_ms"` // since it last showed delivery
+	Probes   int              `json:"probes"`    // probes of the current round
+}
+
+// PeerPaths is a peer of show paths: its NID, the smoothed round trip of
+// its path probes (µs; absent when the kernel reported none) and its
+// path ends.
+type PeerPaths struct {
+	NID       ilnp.NID  `json:"nid"`
+	PathRTTUS int64     `json:"path_rtt_us,omitempty"`
+	Paths     []PathEnd `json:"paths"`
+}
+
+// LocalDev names the interface of a local locator by its L64; "" for an
+// L64 that is not a local locator.
+type LocalDev func(ilnp.L64) string
 
 // LocalNID is the output of nid show.
 type LocalNID struct {
@@ -74,6 +108,7 @@ type Event struct {
 	LURetries *int             `json:"lu_retries,omitempty"` // events about our own LUs
 	LURTTUS   *int64           `json:"lu_rtt_us,omitempty"`  // lu_acked: the round trip in µs
 	Locator   *EventLocator    `json:"locator,omitempty"`
+	Path      *PathEnd         `json:"path,omitempty"` // path_state: the end that went down or came back
 }
 
 // EventLocator is the locator of a locator_state event.
@@ -144,6 +179,55 @@ func locator(l ilnpnl.Locator, sh Shares, i int, ifname Ifname) Locator {
 	return v
 }
 
+// pathEnd converts a path end; dev names a local end's interface.
+func pathEnd(e ilnpnl.PathEnd, dev LocalDev) PathEnd {
+	v := PathEnd{L64: e.L64, Local: e.Local, State: e.State, SilentMS: e.Silent.Milliseconds(), Probes: e.Probes}
+	if e.Local {
+		v.Ifname = dev(e.L64)
+	}
+	return v
+}
+
+// pathEnds converts a peer's path ends; dev names local ends' interfaces.
+func pathEnds(ends []ilnpnl.PathEnd, dev LocalDev) []PathEnd {
+	out := make([]PathEnd, len(ends))
+	for i, e := range ends {
+		out[i] = pathEnd(e, dev)
+	}
+	return out
+}
+
+// noDev names no interface: the views that do not list the local
+// locators.
+func noDev(ilnp.L64) string { return "" }
+
+// DevOf returns the LocalDev of the local locators locs, naming their
+// interfaces with ifname; an L64 on several interfaces takes the first.
+func DevOf(locs []ilnpnl.Locator, ifname Ifname) LocalDev {
+	ifindex := make(map[ilnp.L64]int, len(locs))
+	for _, l := range locs {
+		if _, ok := ifindex[l.L64]; !ok && l.Ifindex != 0 {
+			ifindex[l.L64] = l.Ifindex
+		}
+	}
+	return func(l64 ilnp.L64) string {
+		if i, ok := ifindex[l64]; ok {
+			return ifname(i)
+		}
+		return ""
+	}
+}
+
+// Paths converts the path ends of the ILCC's peers (show paths), naming
+// local ends' interfaces with dev.
+func Paths(peers []ilnpnl.Peer, dev LocalDev) []PeerPaths {
+	out := make([]PeerPaths, len(peers))
+	for i, p := range peers {
+		out[i] = PeerPaths{NID: p.NID, PathRTTUS: p.PathRTT.Microseconds(), Paths: pathEnds(p.Paths, dev)}
+	}
+	return out
+}
+
 // Locators converts the local locators, naming their interfaces with
 // ifname.
 func Locators(locs []ilnpnl.Locator, ifname Ifname) []Locator {
@@ -167,6 +251,8 @@ func PeerOf(p ilnpnl.Peer) Peer {
 		IdleMS:    p.Idle.Milliseconds(),
 		LUPending: p.LUPending,
 		Locators:  make([]Locator, len(p.Locators)),
+		Paths:     pathEnds(p.Paths, noDev),
+		PathRTTUS: p.PathRTT.Microseconds(),
 		Stats:     p.Stats,
 	}
 	sh := SharesOf(p.Locators)
@@ -208,6 +294,10 @@ func EventOf(ev ilnpnl.Event, ifname Ifname, at time.Time) Event {
 		if l.Ifindex != 0 {
 			v.Locator.Ifindex, v.Locator.Ifname = l.Ifindex, ifname(l.Ifindex)
 		}
+	}
+	if ev.Path != nil {
+		e := pathEnd(*ev.Path, noDev)
+		v.Path = &e
 	}
 	return v
 }

@@ -2,6 +2,7 @@ package view
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -52,15 +53,67 @@ func TestPeerLUPending(t *testing.T) {
 		pending *int
 		want    string
 	}{
-		{nil, `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"locators":[]}`},
-		{ptr(0), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":0,"locators":[]}`},
-		{ptr(3), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":3,"locators":[]}`},
+		{nil, `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"locators":[],"paths":[]}`},
+		{ptr(0), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":0,"locators":[],"paths":[]}`},
+		{ptr(3), `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"lu_pending":3,"locators":[],"paths":[]}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(PeerOf(ilnpnl.Peer{NID: 0xc, LUPending: tt.pending}))
 		if err != nil || string(b) != tt.want {
 			t.Errorf("JSON %s, %v; want %s", b, err, tt.want)
 		}
+	}
+}
+
+// TestPaths: the path ends of show ilcc, show paths and path_state
+// events.
+func TestPaths(t *testing.T) {
+	ends := []ilnpnl.PathEnd{
+		{L64: 0x2001_0002_00dd_00dd, Local: true, State: ilnpnl.PathUp, Silent: 4 * time.Millisecond},
+		{L64: 0x2001_0002_00ee_00ee, Local: true, State: ilnpnl.PathDown, Silent: 1130*time.Millisecond + 900*time.Microsecond, Probes: 3},
+		// No longer a local locator.
+		{L64: 0x2001_0002_00ff_00ff, Local: true, State: ilnpnl.PathProbing, Silent: 620 * time.Millisecond, Probes: 1},
+		// The peer's, with the L64 of one of ours.
+		{L64: 0x2001_0002_00dd_00dd, State: ilnpnl.PathUp},
+	}
+	locs := []ilnpnl.Locator{
+		{L64: 0x2001_0002_00dd_00dd, Ifindex: 2},
+		{L64: 0x2001_0002_00ee_00ee, Ifindex: 3},
+		{L64: 0x2001_0002_00ee_00ee, Ifindex: 4}, // on a second interface: the first names it
+	}
+	dev := DevOf(locs, func(i int) string { return map[int]string{2: "eth0", 3: "wlan0", 4: "eth1"}[i] })
+	const pathsJSON = `[{"l64":"2001:2:dd:dd","local":true,%s"state":"up","silent_ms":4,"probes":0},` +
+		`{"l64":"2001:2:ee:ee","local":true,%s"state":"down","silent_ms":1130,"probes":3},` +
+		`{"l64":"2001:2:ff:ff","local":true,"state":"probing","silent_ms":620,"probes":1},` +
+		`{"l64":"2001:2:dd:dd","local":false,"state":"up","silent_ms":0,"probes":0}]`
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{{
+		name: "show ilcc: no interfaces",
+		v:    PeerOf(ilnpnl.Peer{NID: 0xc, Paths: ends, PathRTT: 2500 * time.Microsecond}),
+		want: `{"nid":"0:0:0:c","flags":[],"idle_ms":0,"locators":[],"paths":` + fmt.Sprintf(pathsJSON, "", "") + `,"path_rtt_us":2500}`,
+	}, {
+		name: "show paths: local ends' interfaces; no round trip, no ends",
+		v:    Paths([]ilnpnl.Peer{{NID: 0xc, Paths: ends}, {NID: 0xe}}, dev),
+		want: `[{"nid":"0:0:0:c","paths":` + fmt.Sprintf(pathsJSON, `"ifname":"eth0",`, `"ifname":"wlan0",`) + `},{"nid":"0:0:0:e","paths":[]}]`,
+	}, {
+		name: "show paths: the round trip",
+		v:    Paths([]ilnpnl.Peer{{NID: 0xc, PathRTT: 3100 * time.Microsecond}}, dev),
+		want: `[{"nid":"0:0:0:c","path_rtt_us":3100,"paths":[]}]`,
+	}, {
+		name: "path_state event",
+		v:    EventOf(ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: 0xc}, Path: &ends[1]}, nil, time.Time{}),
+		want: `{"event":"path_state","nid":"0:0:0:c","path":{"l64":"2001:2:ee:ee","local":true,"state":"down","silent_ms":1130,"probes":3}}`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.v)
+			if err != nil || string(b) != tt.want {
+				t.Errorf("JSON %s, %v\nwant %s", b, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -80,7 +133,14 @@ func TestRoundTrip(t *testing.T) {
 			{L64: 0x2001_0002_00bb_00bb, State: ilnpnl.LocatorValid, Lifetime: 14, TxBytes: 1, RxBytes: 1},
 		},
 		Stats: ilnpnl.Stats{ilnpnl.StatPktsIn: 4000, ilnpnl.StatBadNonce: 2},
+		Paths: []ilnpnl.PathEnd{
+			{L64: 0x2001_0002_00dd_00dd, Local: true, State: ilnpnl.PathDown, Silent: 1130 * time.Millisecond, Probes: 3},
+			{L64: mn.L64, State: ilnpnl.PathUp, Silent: 7 * time.Millisecond},
+		},
+		PathRTT: 2500 * time.Microsecond,
 	}, {NID: 0xe}})
+	paths := Paths([]ilnpnl.Peer{{NID: 0xc, PathRTT: time.Millisecond, Paths: []ilnpnl.PathEnd{{L64: 0x2001_0002_00dd_00dd, Local: true, State: ilnpnl.PathProbing, Probes: 1}}}},
+		func(ilnp.L64) string { return "eth0" })
 	locs := Locators([]ilnpnl.Locator{{L64: 0x2001_0002_00dd_00dd, Ifindex: 2, State: ilnpnl.LocatorActive, TxBytes: 7}},
 		func(i int) string { return "eth0" })
 	events := []Event{
@@ -88,8 +148,10 @@ func TestRoundTrip(t *testing.T) {
 			nil, time.Date(2024, 10, 1, 12, 0, 1, 234567000, time.UTC)),
 		EventOf(ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: 0x2001_0002_00bb_00bb, Ifindex: 4, State: ilnpnl.LocatorGone}},
 			func(int) string { return "if4" }, time.Time{}),
+		EventOf(ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: 0xc}, Path: &ilnpnl.PathEnd{L64: 0x2001_0002_00bb_00bb, State: ilnpnl.PathUp}},
+			nil, time.Time{}),
 	}
-	for _, v := range []any{&peers, &locs, &events, &LocalNID{NID: 0xc}} {
+	for _, v := range []any{&peers, &locs, &paths, &events, &LocalNID{NID: 0xc}} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
