@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -95,6 +96,9 @@ func writePeers(w io.Writer, peers []ilnpnl.Peer) error {
 				return err
 			}
 		}
+		if len(p.Paths) > 0 {
+			fmt.Fprintf(w, "    %s\n", pathsLine(p))
+		}
 		if p.Stats != nil {
 			// The Locator Update counters on a line of their own.
 			var pkts, lu strings.Builder
@@ -109,6 +113,85 @@ func writePeers(w io.Writer, peers []ilnpnl.Peer) error {
 		}
 	}
 	return nil
+}
+
+// localFirst returns a peer's path ends, ours first and then the peer's,
+// each side in the kernel's order.
+func localFirst(ends []ilnpnl.PathEnd) []ilnpnl.PathEnd {
+	out := slices.Clone(ends)
+	slices.SortStableFunc(out, func(a, b ilnpnl.PathEnd) int {
+		switch {
+		case a.Local == b.Local:
+			return 0
+		case a.Local:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func side(e ilnpnl.PathEnd) string {
+	if e.Local {
+		return "local"
+	}
+	return "peer"
+}
+
+// rttOrDash shows the round trip of a peer's path probes, "-" when the
+// kernel reported none.
+func rttOrDash(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return d.String()
+}
+
+// pathsLine sums a peer's path ends up for show ilcc, e.g.
+// "paths local 2001:2:dd:dd up; peer 2001:2:aa:aa up, 2001:2:bb:bb down (3 probes); rtt 2.512ms".
+func pathsLine(p ilnpnl.Peer) string {
+	var b strings.Builder
+	b.WriteString("paths")
+	sep, last := " ", ""
+	for _, e := range localFirst(p.Paths) {
+		if s := side(e); s != last {
+			b.WriteString(sep + s)
+			last = s
+		} else {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %s %s", e.L64, e.State)
+		if e.Probes > 0 {
+			fmt.Fprintf(&b, " (%s)", plural(e.Probes, "probe"))
+		}
+		sep = "; "
+	}
+	if p.PathRTT != 0 {
+		fmt.Fprintf(&b, "; rtt %s", p.PathRTT)
+	}
+	return b.String()
+}
+
+// writePaths prints the peers' path ends as a table, one line per end,
+// each peer's local ends first; dev names the local ends' interfaces.
+func writePaths(w io.Writer, peers []ilnpnl.Peer, dev view.LocalDev) error {
+	t := newTable(w, "")
+	header := false
+	for _, p := range peers {
+		for _, e := range localFirst(p.Paths) {
+			if !header {
+				t.row("PEER", "SIDE", "L64", "DEV", "STATE", "SILENT_MS", "PROBES", "RTT")
+				header = true
+			}
+			d := "-"
+			if e.Local && dev(e.L64) != "" {
+				d = dev(e.L64)
+			}
+			t.row(p.NID.String(), side(e), e.L64.String(), d, e.State.String(),
+				strconv.FormatInt(e.Silent.Milliseconds(), 10), strconv.Itoa(e.Probes), rttOrDash(p.PathRTT))
+		}
+	}
+	return t.flush()
 }
 
 func ilvOrDash(v ilnp.ILV) string {
@@ -174,8 +257,9 @@ func writeStats(w io.Writer, s ilnpnl.Stats) error {
 
 // formatEvent renders an event as one line, e.g.
 // "locator_state peer d250:99ff:fed1:5a0c locator 2001:2:bb:bb state valid",
-// "lu_acked peer 0:0:0:c rtt 1.234ms retries 0" or
-// "locator_state locator 2001:2:aa:aa dev eth0 state gone".
+// "lu_acked peer 0:0:0:c rtt 1.234ms retries 0",
+// "locator_state locator 2001:2:aa:aa dev eth0 state gone" or
+// "path_state peer 0:0:0:c path peer 2001:2:dd:dd state down silent 1.13s probes 3".
 func formatEvent(ev ilnpnl.Event, ifname view.Ifname, at time.Time) string {
 	var b strings.Builder
 	if !at.IsZero() {
@@ -200,6 +284,9 @@ func formatEvent(ev ilnpnl.Event, ifname view.Ifname, at time.Time) string {
 			fmt.Fprintf(&b, " dev %s", ifname(l.Ifindex))
 		}
 		fmt.Fprintf(&b, " state %s", l.State)
+	}
+	if e := ev.Path; e != nil {
+		fmt.Fprintf(&b, " path %s %s state %s silent %s probes %d", side(*e), e.L64, e.State, e.Silent, e.Probes)
 	}
 	return b.String()
 }

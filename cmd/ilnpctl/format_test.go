@@ -26,14 +26,29 @@ func TestOutput(t *testing.T) {
     L64           STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  TX%    RX_PKTS  RX_BYTES  RX%
     2001:2:aa:aa  active  10    13sec     -1448  3000     4344000   75.0%  2900     191400    72.5%
     2001:2:bb:bb  active  10    14sec     1448   1000     1448000   25.0%  1100     72600     27.5%
+    paths local 2001:2:dd:dd up; peer 2001:2:aa:aa up, 2001:2:bb:bb up; rtt 2.512ms
 {{peer stats}}`,
 	}, {
 		args: "-j show ilcc",
 		want: `[{"nid":"d250:99ff:fed1:5a0c","flags":["learned"],"local_ilv":"2001:2:dd:dd::c","remote_ilv":"2001:2:aa:aa:d250:99ff:fed1:5a0c",` +
 			`"nonce_tx":"5e0a197c","nonce_rx":"913d42e8","idle_ms":1250,"locators":[` +
 			`{"l64":"2001:2:aa:aa","state":"active","preference":10,"lifetime":13,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":0.75,"rx_share":0.725},` +
-			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],"paths":[],` +
+			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],` +
+			`"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0},{"l64":"2001:2:dd:dd","local":true,"state":"up","silent_ms":2,"probes":0},` +
+			`{"l64":"2001:2:bb:bb","local":false,"state":"up","silent_ms":5,"probes":0}],"path_rtt_us":2512,` +
 			`"stats":{{stats json}}}]` + "\n",
+	}, {
+		args: "show paths",
+		want: `PEER                 SIDE   L64           DEV   STATE  SILENT_MS  PROBES  RTT
+d250:99ff:fed1:5a0c  local  2001:2:dd:dd  eth0  up     2          0       2.512ms
+d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -     up     2          0       2.512ms
+d250:99ff:fed1:5a0c  peer   2001:2:bb:bb  -     up     5          0       2.512ms
+`,
+	}, {
+		args: "-j show paths",
+		want: `[{"nid":"d250:99ff:fed1:5a0c","path_rtt_us":2512,"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0},` +
+			`{"l64":"2001:2:dd:dd","local":true,"ifname":"eth0","state":"up","silent_ms":2,"probes":0},` +
+			`{"l64":"2001:2:bb:bb","local":false,"state":"up","silent_ms":5,"probes":0}]}]` + "\n",
 	}, {
 		args: "show locators",
 		want: `L64           DEV   STATE   PREF  LIFETIME  SCORE  TX_PKTS  TX_BYTES  TX%     RX_PKTS  RX_BYTES  RX%
@@ -71,6 +86,8 @@ func TestEmptyOutput(t *testing.T) {
 		{"show locators", ""},
 		{"-j show ilcc", "[]\n"},
 		{"-j show locators", "[]\n"},
+		{"show paths", ""},
+		{"-j show paths", "[]\n"},
 	}
 	for _, tt := range tests {
 		if code, stdout, _ := execute(t, &fakeKernel{}, strings.Fields(tt.args)...); code != exitOK || stdout != tt.want {
@@ -113,6 +130,27 @@ peer d250:99ff:fed1:5a0c flags static,ipv6_only idle 0s
 peer 0:0:0:d flags none idle 0s lu pending (1 retransmission)
 
 peer 0:0:0:e flags none idle 0s lu pending (5 retransmissions)
+`,
+	}, {
+		name: "paths: ours first, probes, no round trip yet, one side only",
+		peers: []ilnpnl.Peer{
+			{NID: cnNID, PathRTT: 850 * time.Microsecond, Paths: []ilnpnl.PathEnd{
+				{L64: l64DD, State: ilnpnl.PathUp},
+				{L64: l64AA, Local: true, State: ilnpnl.PathUp},
+				{L64: l64BB, Local: true, State: ilnpnl.PathDown, Probes: 3},
+				{L64: 0x2001_0002_00ee_00ee, State: ilnpnl.PathProbing, Probes: 1},
+			}},
+			{NID: 0xd, Paths: []ilnpnl.PathEnd{{L64: l64DD, State: ilnpnl.PathUp}}},
+			{NID: 0xe, Paths: []ilnpnl.PathEnd{{L64: l64AA, Local: true, State: ilnpnl.PathProbing, Probes: 2}}},
+		},
+		want: `peer 0:0:0:c flags none idle 0s
+    paths local 2001:2:aa:aa up, 2001:2:bb:bb down (3 probes); peer 2001:2:dd:dd up, 2001:2:ee:ee probing (1 probe); rtt 850µs
+
+peer 0:0:0:d flags none idle 0s
+    paths peer 2001:2:dd:dd up
+
+peer 0:0:0:e flags none idle 0s
+    paths local 2001:2:aa:aa probing (2 probes)
 `,
 	}}
 	for _, tt := range tests {
@@ -161,6 +199,50 @@ func TestWriteLocators(t *testing.T) {
 		j, err := json.Marshal(view.Locators(tt.locs, ifname))
 		if err != nil || string(j) != tt.wantJSON {
 			t.Errorf("%s: JSON %s, %v; want\n%s", tt.name, j, err, tt.wantJSON)
+		}
+	}
+}
+
+func TestWritePaths(t *testing.T) {
+	dev := view.DevOf([]ilnpnl.Locator{{L64: l64AA, Ifindex: 2}, {L64: l64BB, Ifindex: 3}}, ifnameFrom(map[int]string{2: "eth0"}))
+	tests := []struct {
+		name  string
+		peers []ilnpnl.Peer
+		want  string
+	}{{
+		name: "the mobile node, behind a dead uplink on bb (docs/ilnpctl.md)",
+		peers: []ilnpnl.Peer{{NID: cnNID, PathRTT: 2512 * time.Microsecond, Paths: []ilnpnl.PathEnd{
+			{L64: l64AA, Local: true, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond},
+			{L64: l64DD, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond},
+			{L64: l64BB, Local: true, State: ilnpnl.PathDown, Silent: 2315 * time.Millisecond, Probes: 3},
+		}}},
+		want: `PEER     SIDE   L64           DEV   STATE  SILENT_MS  PROBES  RTT
+0:0:0:c  local  2001:2:aa:aa  eth0  up     3          0       2.512ms
+0:0:0:c  local  2001:2:bb:bb  if3   down   2315       3       2.512ms
+0:0:0:c  peer   2001:2:dd:dd  -     up     3          0       2.512ms
+`,
+	}, {
+		name: "no round trip yet, a local L64 that has gone, a peer without ends, a state from the future",
+		peers: []ilnpnl.Peer{
+			{NID: 0xd},
+			{NID: mnNID, Paths: []ilnpnl.PathEnd{
+				{L64: l64AA, State: ilnpnl.PathProbing, Silent: 612 * time.Millisecond, Probes: 1},
+				{L64: l64DD, Local: true, State: ilnpnl.PathState(9), Silent: 1500 * time.Microsecond},
+			}},
+		},
+		want: `PEER                 SIDE   L64           DEV  STATE     SILENT_MS  PROBES  RTT
+d250:99ff:fed1:5a0c  local  2001:2:dd:dd  -    state(9)  1          0       -
+d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -    probing   612        1       -
+`,
+	}, {
+		name:  "no ends at all",
+		peers: []ilnpnl.Peer{{NID: cnNID}, {NID: mnNID}},
+		want:  "",
+	}}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := writePaths(&b, tt.peers, dev); err != nil || b.String() != tt.want {
+			t.Errorf("%s: got %v\n%s\nwant\n%s", tt.name, err, b.String(), tt.want)
 		}
 	}
 }
@@ -238,6 +320,16 @@ func TestFormatEvent(t *testing.T) {
 		ev:       ilnpnl.Event{Type: ilnpnl.EventLUFailed, Peer: &ilnpnl.Peer{NID: cnNID}, LURetries: ptr(5)},
 		want:     "lu_failed peer 0:0:0:c retries 5",
 		wantJSON: `{"event":"lu_failed","nid":"0:0:0:c","lu_retries":5}`,
+	}, {
+		ev: ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: mnNID, Flags: ilnpnl.PeerLearned | ilnpnl.PeerVerified},
+			Path: &ilnpnl.PathEnd{L64: l64BB, State: ilnpnl.PathDown, Silent: 1130 * time.Millisecond, Probes: 3}},
+		at:       at,
+		want:     "2024-10-01T12:00:01.234567Z path_state peer d250:99ff:fed1:5a0c flags learned,verified path peer 2001:2:bb:bb state down silent 1.13s probes 3",
+		wantJSON: `{"time":"2024-10-01T12:00:01.234567Z","event":"path_state","nid":"d250:99ff:fed1:5a0c","flags":["learned","verified"],"path":{"l64":"2001:2:bb:bb","local":false,"state":"down","silent_ms":1130,"probes":3}}`,
+	}, {
+		ev:       ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: cnNID}, Path: &ilnpnl.PathEnd{L64: l64AA, Local: true, State: ilnpnl.PathUp, Silent: 4 * time.Millisecond}},
+		want:     "path_state peer 0:0:0:c path local 2001:2:aa:aa state up silent 4ms probes 0",
+		wantJSON: `{"event":"path_state","nid":"0:0:0:c","path":{"l64":"2001:2:aa:aa","local":true,"state":"up","silent_ms":4,"probes":0}}`,
 	}, {
 		ev:       ilnpnl.Event{Type: 42},
 		want:     "event(42)",

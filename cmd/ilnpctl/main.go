@@ -165,6 +165,7 @@ func (a *app) rootCmd() *cobra.Command {
 		Long:  rootLong,
 		Example: `  ilnpctl show ilcc
   ilnpctl -j -p show locators
+  ilnpctl show paths
   ilnpctl peer add 2001:2:dd:dd::c
   ilnpctl -n mn peer add d250-99ff-fed1-5a0c.2001+2+aa+aa d250-99ff-fed1-5a0c.2001+2+bb+bb
   ilnpctl hosts load /etc/ilnp-hosts
@@ -191,9 +192,9 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVarP(&a.netns, "netns", "n", "", "work in the network namespace `NETNS` (/run/netns/NETNS, or a path such as /proc/PID/ns/net)")
 
 	root.AddCommand(
-		group("show", "show the ILCC or the local locators",
-			"Show the ILNP Communication Cache or the local locators.",
-			a.showILCCCmd(), a.showLocatorsCmd()),
+		group("show", "show the ILCC, the local locators or the peers' paths",
+			"Show the ILNP Communication Cache, the local locators or the path ends of the peers' sessions.",
+			a.showILCCCmd(), a.showLocatorsCmd(), a.showPathsCmd()),
 		group("peer", "register or remove correspondent peers",
 			"Register correspondent peers in the ILCC, or remove them.",
 			a.peerAddCmd(), a.peerDelCmd()),

@@ -103,6 +103,12 @@ func testILCC() *fakeKernel {
 			NonceRx:   ilnp.Nonce32(0x913d42e8),
 			Idle:      1250 * time.Millisecond,
 			Stats:     ilnpnl.Stats{ilnpnl.StatPktsIn: 4000, ilnpnl.StatPktsOut: 4000, ilnpnl.StatLUReceived: 3, ilnpnl.StatSessionsCreated: 1},
+			Paths: []ilnpnl.PathEnd{
+				{L64: l64AA, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond},
+				{L64: l64DD, Local: true, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond},
+				{L64: l64BB, State: ilnpnl.PathUp, Silent: 5 * time.Millisecond},
+			},
+			PathRTT: 2512 * time.Microsecond,
 		}},
 		locs: []ilnpnl.Locator{
 			{L64: l64DD, Ifindex: 2, State: ilnpnl.LocatorActive, Lifetime: ilnpnl.LifetimeInfinite, TxPackets: 4000, TxBytes: 5792000, RxPackets: 4000, RxBytes: 264000},
@@ -132,8 +138,10 @@ func TestExitStatus(t *testing.T) {
 		{"peer add --help", exitOK, ""},
 		{"", exitUsage, "ilnpctl: missing command\nRun 'ilnpctl --help' for usage.\n"},
 		{"bogus", exitUsage, `ilnpctl: unknown command "bogus"`},
-		{"show", exitUsage, "ilnpctl: show: missing command: one of ilcc, locators\n"},
-		{"show routes", exitUsage, `ilnpctl: show: unknown command "routes": one of ilcc, locators`},
+		{"show", exitUsage, "ilnpctl: show: missing command: one of ilcc, locators, paths\n"},
+		{"show routes", exitUsage, `ilnpctl: show: unknown command "routes": one of ilcc, locators, paths`},
+		{"show paths now", exitUsage, `ilnpctl: show paths: unexpected argument "now"`},
+		{"show paths --help", exitOK, ""},
 		{"show ilcc now", exitUsage, `ilnpctl: show ilcc: unexpected argument "now"`},
 		{"peer add", exitUsage, "ilnpctl: peer add: missing ADDR...\nRun 'ilnpctl peer add --help' for usage.\n"},
 		{"peer add mn", exitUsage, `ilnpctl: peer add: "mn": not an IL-V`},
@@ -247,12 +255,14 @@ func TestMonitor(t *testing.T) {
 		ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64AA, Ifindex: 3, State: ilnpnl.LocatorValid}},
 		ilnpnl.Event{Type: ilnpnl.EventLocatorState, Locator: &ilnpnl.Locator{L64: l64BB, Ifindex: 4, State: ilnpnl.LocatorGone}},
 		ilnpnl.Event{Type: ilnpnl.EventLUAcked, Peer: &ilnpnl.Peer{NID: cnNID, Flags: ilnpnl.PeerStatic}, LURetries: ptr(1), LURTT: ptr(1500 * time.Microsecond)},
+		ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: cnNID}, Path: &ilnpnl.PathEnd{L64: l64BB, Local: true, State: ilnpnl.PathDown, Silent: 1130 * time.Millisecond, Probes: 3}},
 	}}
 	code, stdout, stderr := execute(t, k, "monitor")
 	wantOut := "session_created peer d250:99ff:fed1:5a0c flags learned\n" +
 		"locator_state locator 2001:2:aa:aa dev eth1 state valid\n" +
 		"locator_state locator 2001:2:bb:bb dev if4 state gone\n" +
-		"lu_acked peer 0:0:0:c flags static rtt 1.5ms retries 1\n"
+		"lu_acked peer 0:0:0:c flags static rtt 1.5ms retries 1\n" +
+		"path_state peer 0:0:0:c path local 2001:2:bb:bb state down silent 1.13s probes 3\n"
 	wantErr := "ilnpctl: warning: ilnpnl: receive event: events lost: receive buffer overrun\n"
 	if code != exitOK || stdout != wantOut || stderr != wantErr {
 		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant\nstdout %q\nstderr %q", code, stdout, stderr, wantOut, wantErr)
@@ -262,7 +272,8 @@ func TestMonitor(t *testing.T) {
 	code, stdout, _ = execute(t, k, "-j", "monitor")
 	wantOut = `{"event":"locator_state","locator":{"l64":"2001:2:aa:aa","ifindex":3,"ifname":"eth1","state":"valid"}}` + "\n" +
 		`{"event":"locator_state","locator":{"l64":"2001:2:bb:bb","ifindex":4,"ifname":"if4","state":"gone"}}` + "\n" +
-		`{"event":"lu_acked","nid":"0:0:0:c","flags":["static"],"lu_retries":1,"lu_rtt_us":1500}` + "\n"
+		`{"event":"lu_acked","nid":"0:0:0:c","flags":["static"],"lu_retries":1,"lu_rtt_us":1500}` + "\n" +
+		`{"event":"path_state","nid":"0:0:0:c","path":{"l64":"2001:2:bb:bb","local":true,"state":"down","silent_ms":1130,"probes":3}}` + "\n"
 	if code != exitOK || stdout != wantOut {
 		t.Errorf("-j: exit %d\nstdout %s\nwant\n%s", code, stdout, wantOut)
 	}

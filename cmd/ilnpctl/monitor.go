@@ -36,11 +36,19 @@ interrupted (SIGINT or SIGTERM; the exit status is then 0):
                                      (dev), and its state, active, valid or
                                      gone (a local locator went away)
   fallback                           a peer fell back to plain IPv6
+  path_state                         an end of the peer's paths went down
+                                     or came back: path, its side (local:
+                                     ours; peer: the peer's) and L64, its
+                                     state (down, or up again), silent
+                                     (since it last showed delivery) and
+                                     probes (of its round; see 'ilnpctl
+                                     show paths --help')
 
 With -j each event is one JSON object on a line of its own, with the keys
 event, nid and flags (the peer, if any), lu_retries and lu_rtt_us
 (microseconds) when the event has them, locator (an object with l64,
-ifindex, ifname, state) and, with -t, time. When the kernel drops events
+ifindex, ifname, state), path (an object with l64, local, state,
+silent_ms, probes) and, with -t, time. When the kernel drops events
 because ilnpctl reads too slowly, a warning goes to standard error and the
 monitor goes on.`,
 		Example: "  ilnpctl monitor\n  ilnpctl -n mn monitor -t\n  ilnpctl -j monitor | jq -c 'select(.event == \"lu_acked\") | {nid, lu_rtt_us}'",
