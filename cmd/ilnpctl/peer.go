@@ -124,12 +124,17 @@ func (a *app) hostsLoadCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "load FILE",
 		Short: "register every peer of a hosts file",
-		Long: `Register every peer listed in FILE, a hosts file in the paper's IL-V syntax:
+		Long: `Register every peer listed in FILE, a hosts file in an IL-V syntax:
 
-  n-n-n-n.l+l+l+l name [alias...]
+  n-n-n-n.l+l+l+l[/PREF] name [alias...]   the paper's, NID first
+  l+l+l+l.n-n-n-n[/PREF] name [alias...]   St Andrews' glibc and FreeBSD
 
 e.g. "d250-99ff-fed1-5a0c.2001+2+dd+dd mn-ddd-ilnp" is NID
-d250:99ff:fed1:5a0c at L64 2001:2:dd:dd. Text from '#' to the end of a line
+d250:99ff:fed1:5a0c at L64 2001:2:dd:dd. '-' joins the NID's groups and '+'
+the locator's; where both halves use one separator, the half in 2000::/3
+is taken as the locator with a warning, and a line where that does not
+tell is an error. /PREF is the locator's preference (0-65535, lower
+preferred). Text from '#' to the end of a line
 is a comment; blank lines are skipped, and so are ordinary hosts entries
 whose address is a plain IPv4 or IPv6 address, so FILE may be /etc/hosts.
 Entries with the same NID make one peer with several locators, as with
