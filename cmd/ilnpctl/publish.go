@@ -35,8 +35,9 @@ status is then 0).
 At the start and whenever the kernel reports a change of the local
 locators (the locator_state events of 'monitor'), it sends the zone's
 primary one update that replaces NAME's L64 records with the host's
-ACTIVE locators (each with its preference, TTL --ttl) and adds a NID
-record for the local NID if NAME has none for it. Nothing else is touched:
+ACTIVE locators (each with its preference, TTL --ttl) and, with the
+first update, adds a NID record for the local NID if NAME has none for
+it. Nothing else is touched:
 not the other NID records, not LP, AAAA or any other type, not other
 names. A set with no ACTIVE locator is not published (the records stay as
 they were while the host is between networks).

@@ -82,16 +82,23 @@ func (p *Publisher) UpdateMsg(s State, addNID bool) *dns.Msg {
 // Publish asks the server for the name's NID records and sends the
 // update for s, signed, adding the NID record if the server has none
 // for s.NID (whatever its preference); it checks the answer.
-func (p *Publisher) Publish(ctx context.Context, s State) error {
+func (p *Publisher) Publish(ctx context.Context, s State) error { return p.publish(ctx, s, true) }
+
+// publish is Publish; without checkNID it trusts that the NID record is
+// there (Run published it already) and sends the update alone.
+func (p *Publisher) publish(ctx context.Context, s State, checkNID bool) error {
 	if len(s.Locators) == 0 {
 		return fmt.Errorf("ilnpdns: update %s: no locator to publish", p.Name)
 	}
-	r := &Resolver{Servers: []string{p.Server}, Timeout: p.Timeout}
-	have, err := r.ask(ctx, p.Name, dns.TypeNID)
-	if err != nil && !errors.Is(err, ErrNoSuchName) {
-		return fmt.Errorf("ilnpdns: update %s: %w", p.Name, err)
+	addNID := false
+	if checkNID {
+		r := &Resolver{Servers: []string{p.Server}, Timeout: p.Timeout}
+		have, err := r.ask(ctx, p.Name, dns.TypeNID)
+		if err != nil && !errors.Is(err, ErrNoSuchName) {
+			return fmt.Errorf("ilnpdns: update %s: %w", p.Name, err)
+		}
+		addNID = !slices.ContainsFunc(nids(have), func(n Identifier) bool { return n.NID == s.NID })
 	}
-	addNID := !slices.ContainsFunc(nids(have), func(n Identifier) bool { return n.NID == s.NID })
 	m := p.UpdateMsg(s, addNID)
 	m.SetTsig(p.Key.Name, p.Key.Algorithm, 300, time.Now().Unix())
 	c := &dns.Client{Net: "udp", Timeout: p.Timeout, TsigSecret: map[string]string{p.Key.Name: p.Key.Secret}}
@@ -132,8 +139,9 @@ type Report struct {
 // published (the records stay as they were: a host between networks
 // keeps its last ones). A failed update is tried again after a backoff
 // that doubles from MinBackoff to MaxBackoff, or at once when the state
-// changes; report, if not nil, is called after each try. An error of
-// src ends Run.
+// changes; report, if not nil, is called after each try. Only the first
+// update (and the first after a change of NID) asks for the NID records
+// first. An error of src ends Run.
 func (p *Publisher) Run(ctx context.Context, src Source, report func(Report)) error {
 	var (
 		published *State
@@ -147,7 +155,9 @@ func (p *Publisher) Run(ctx context.Context, src Source, report func(Report)) er
 			return err
 		}
 		if len(s.Locators) > 0 && (published == nil || !published.Equal(s)) {
-			err := p.Publish(ctx, s)
+			// The NID record is checked for until an update with this
+			// NID went through; then the update is one round trip.
+			err := p.publish(ctx, s, published == nil || published.NID != s.NID)
 			if ctx.Err() != nil {
 				return nil
 			}
