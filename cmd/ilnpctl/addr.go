@@ -21,7 +21,7 @@ func parseILV(s string) (ilnp.ILV, error) {
 	case err != nil && strings.ContainsAny(s, "-+"):
 		return ilnp.ILV{}, err // the hosts-file form, and what is wrong with it
 	case err != nil:
-		return ilnp.ILV{}, fmt.Errorf("%q: not an IL-V: want an IPv6 address such as 2001:2:dd:dd::c, or n-n-n-n.l+l+l+l", s)
+		return ilnp.ILV{}, fmt.Errorf("%q: not an IL-V: want an IPv6 address such as 2001:2:dd:dd::c, n-n-n-n.l+l+l+l, or a domain name with a dot such as cn.example.", s)
 	}
 	return checkILV(s, v)
 }
@@ -60,12 +60,30 @@ func parseNID(s string, anyILV bool) (ilnp.NID, error) {
 	return ilnp.ParseNID(s)
 }
 
+// target is one locator of a peer to register: an IL-V and the
+// locator's preference (0, the kernel's default, when none was given).
+type target struct {
+	ilv  ilnp.ILV
+	pref uint16
+}
+
+// targetsOf are IL-Vs with no preference.
+func targetsOf(ilvs []ilnp.ILV) []target {
+	ts := make([]target, len(ilvs))
+	for i, v := range ilvs {
+		ts[i] = target{ilv: v}
+	}
+	return ts
+}
+
 // groupPeers makes one peer per NID, in the order the NIDs first appear,
-// with each of its L64s once, in the order they appear.
-func groupPeers(ilvs []ilnp.ILV) []ilnpnl.Peer {
+// with each of its L64s once (with the first preference given for it),
+// in the order they appear.
+func groupPeers(ts []target) []ilnpnl.Peer {
 	var peers []ilnpnl.Peer
 	index := map[ilnp.NID]int{}
-	for _, v := range ilvs {
+	for _, t := range ts {
+		v := t.ilv
 		i, ok := index[v.NID]
 		if !ok {
 			i = len(peers)
@@ -78,17 +96,17 @@ func groupPeers(ilvs []ilnp.ILV) []ilnpnl.Peer {
 			dup = dup || l.L64 == v.L64
 		}
 		if !dup {
-			p.Locators = append(p.Locators, ilnpnl.Locator{L64: v.L64})
+			p.Locators = append(p.Locators, ilnpnl.Locator{L64: v.L64, Preference: t.pref})
 		}
 	}
 	return peers
 }
 
-// readHosts reads the IL-V entries of a hosts file in the paper's syntax
+// readHosts reads the IL-V entries of a hosts file in either order
 // (ilnp.ParseHosts: ordinary entries are skipped, so that /etc/hosts
 // itself can be read) and checks that each can name a peer. An error
-// names the line.
-func readHosts(r io.Reader) ([]ilnp.ILV, error) {
+// names the line; warn is told of each entry whose order was guessed.
+func readHosts(r io.Reader, warn func(line int, msg string)) ([]target, error) {
 	entries, err := ilnp.ParseHosts(r)
 	if err != nil {
 		return nil, err
@@ -96,13 +114,19 @@ func readHosts(r io.Reader) ([]ilnp.ILV, error) {
 	if len(entries) == 0 {
 		return nil, errors.New("no IL-V entries (n-n-n-n.l+l+l+l name)")
 	}
-	ilvs := make([]ilnp.ILV, len(entries))
+	ts := make([]target, len(entries))
 	for i, e := range entries {
 		v, err := checkILV(e.ILV.HostsForm(), e.ILV)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", e.Line, err)
 		}
-		ilvs[i] = v
+		if e.Warning != "" {
+			warn(e.Line, e.Warning)
+		}
+		ts[i] = target{ilv: v}
+		if e.Preference != nil {
+			ts[i].pref = *e.Preference
+		}
 	}
-	return ilvs, nil
+	return ts, nil
 }

@@ -105,7 +105,7 @@ func TestGroupPeers(t *testing.T) {
 		},
 	}}
 	for _, tt := range tests {
-		if got := groupPeers(tt.in); !reflect.DeepEqual(got, tt.want) {
+		if got := groupPeers(targetsOf(tt.in)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: groupPeers = %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
@@ -147,7 +147,7 @@ d250-99ff-fed1-5a0c.2001+2+bb+bb mn-bbb-ilnp
 		wantErr: "no IL-V entries",
 	}}
 	for _, tt := range tests {
-		got, err := readHosts(strings.NewReader(tt.file))
+		ts, err := readHosts(strings.NewReader(tt.file), func(int, string) {})
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%s: error = %v, want %q", tt.name, err, tt.wantErr)
@@ -158,8 +158,8 @@ d250-99ff-fed1-5a0c.2001+2+bb+bb mn-bbb-ilnp
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		if got := targetsOf(tt.want); !reflect.DeepEqual(ts, got) {
+			t.Errorf("%s: got %v, want %v", tt.name, ts, got)
 		}
 	}
 }

@@ -134,7 +134,10 @@ ADDRESSES
   in the upper 64 bits, the NID in the lower 64 bits, e.g.
   2001:2:dd:dd:d250:99ff:fed1:5a0c or 2001:2:dd:dd::c. The paper's hosts-file
   syntax n-n-n-n.l+l+l+l is accepted too: d250-99ff-fed1-5a0c.2001+2+dd+dd
-  is NID d250:99ff:fed1:5a0c at L64 2001:2:dd:dd.
+  is NID d250:99ff:fed1:5a0c at L64 2001:2:dd:dd; so is the locator-first
+  order l+l+l+l.n-n-n-n of the St Andrews glibc and FreeBSD parsers.
+  A NAME (peer add, resolve) is a domain name with a dot, cn.example.,
+  looked up in the DNS for its RFC 6742 NID, L64 and LP records.
   A NID alone is four hexadecimal groups (d250:99ff:fed1:5a0c, or
   d250-99ff-fed1-5a0c), or an IPv6 address whose upper 64 bits are zero
   (::c).
@@ -147,7 +150,8 @@ OUTPUT
 
 PRIVILEGES
   Reading needs no privilege. Commands that change the ILCC (peer add, peer
-  del, nid set, hosts load) need CAP_NET_ADMIN in the network namespace.
+  del, peer refresh, nid set, hosts load) need CAP_NET_ADMIN in the network
+  namespace; dns publish needs its TSIG key.
   The kernel reports the peers' nonces only to CAP_NET_ADMIN callers. -n
   needs CAP_SYS_ADMIN to enter the namespace.
 
@@ -169,6 +173,8 @@ func (a *app) rootCmd() *cobra.Command {
   ilnpctl peer add 2001:2:dd:dd::c
   ilnpctl -n mn peer add d250-99ff-fed1-5a0c.2001+2+aa+aa d250-99ff-fed1-5a0c.2001+2+bb+bb
   ilnpctl hosts load /etc/ilnp-hosts
+  ilnpctl peer add cn.example.
+  ilnpctl dns publish --zone example. --name cn.example. --key cn.key
   ilnpctl monitor -t`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -197,7 +203,11 @@ func (a *app) rootCmd() *cobra.Command {
 			a.showILCCCmd(), a.showLocatorsCmd(), a.showPathsCmd()),
 		group("peer", "register or remove correspondent peers",
 			"Register correspondent peers in the ILCC, or remove them.",
-			a.peerAddCmd(), a.peerDelCmd()),
+			a.peerAddCmd(), a.peerDelCmd(), a.peerRefreshCmd()),
+		a.resolveCmd(),
+		group("dns", "keep this host's records in the DNS current",
+			"Keep this host's ILNP records (RFC 6742) in the DNS current by dynamic update.",
+			a.dnsPublishCmd()),
 		group("nid", "show or set the local Node Identifier",
 			"Show or set the namespace's local Node Identifier.",
 			a.nidShowCmd(), a.nidSetCmd()),

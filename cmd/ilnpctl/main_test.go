@@ -143,7 +143,7 @@ func TestExitStatus(t *testing.T) {
 		{"show paths now", exitUsage, `ilnpctl: show paths: unexpected argument "now"`},
 		{"show paths --help", exitOK, ""},
 		{"show ilcc now", exitUsage, `ilnpctl: show ilcc: unexpected argument "now"`},
-		{"peer add", exitUsage, "ilnpctl: peer add: missing ADDR...\nRun 'ilnpctl peer add --help' for usage.\n"},
+		{"peer add", exitUsage, "ilnpctl: peer add: missing ADDR|NAME...\nRun 'ilnpctl peer add --help' for usage.\n"},
 		{"peer add mn", exitUsage, `ilnpctl: peer add: "mn": not an IL-V`},
 		{"peer del", exitUsage, "ilnpctl: peer del: missing ADDR|NID"},
 		{"peer del 1:2:3", exitUsage, `ilnpctl: peer del: "1:2:3": not a NID`},

@@ -7,13 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/ilnpctl/view"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
 )
 
 func (a *app) peerAddCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "add ADDR...",
+	var o dnsOptions
+	cmd := &cobra.Command{
+		Use:   "add ADDR|NAME...",
 		Short: "register correspondent peers",
 		Long: `Register correspondent peers, so that this host speaks ILNP to them.
 
@@ -24,22 +25,62 @@ with the same NID make one peer with several locators; ilnpctl sends one
 request per NID. When a request fails, the other peers are still
 registered and the failures are reported together.
 
+A NAME (a domain name with a dot, cn.example.) is looked up in the DNS as
+'resolve' does (RFC 6742 NID, L64 and LP records; resolv.conf's
+nameservers or --server), and registered with every NID at every locator,
+each with the preference of its record. A name with no NID record is not
+an ILNP host: ilnpctl says so, names its AAAA addresses (reached by plain
+IPv6) and registers nothing for it. The names are kept, with their TTLs,
+for 'peer refresh'.
+
 Needs CAP_NET_ADMIN.`,
 		Example: `  ilnpctl peer add 2001:2:dd:dd::c
-  ilnpctl peer add 2001:2:aa:aa::1 2001:2:bb:bb::1   # one peer, NID ::1, two L64s`,
+  ilnpctl peer add 2001:2:aa:aa::1 2001:2:bb:bb::1   # one peer, NID ::1, two L64s
+  ilnpctl peer add cn.example.
+  ilnpctl -n mn peer add --server 2001:2:53:53::53 cn.example.`,
 		Args: nargs(1, -1),
-		RunE: action(func(cmd *cobra.Command, argv []string) error {
-			ilvs := make([]ilnp.ILV, len(argv))
-			for i, s := range argv {
-				v, err := parseILV(s)
-				if err != nil {
-					return usagef("peer add: %w", err)
-				}
-				ilvs[i] = v
-			}
-			return a.addPeers(groupPeers(ilvs))
-		}),
 	}
+	o.addDNSFlags(cmd)
+	o.addCacheFlag(cmd)
+	cmd.RunE = action(func(cmd *cobra.Command, argv []string) error {
+		var (
+			ts    []target
+			names []string
+		)
+		for _, s := range argv {
+			v, err := parseILV(s)
+			switch {
+			case err == nil:
+				ts = append(ts, target{ilv: v})
+			case isName(s):
+				names = append(names, s)
+			default:
+				return usagef("peer add: %w", err)
+			}
+		}
+		resolved, err := a.lookup(cmd.Context(), &o, names)
+		if err != nil {
+			return err
+		}
+		var learned []view.Name
+		for _, n := range resolved {
+			if !n.ILNP {
+				a.fallback(n)
+				continue
+			}
+			ts = append(ts, targetsOfName(n)...)
+			learned = append(learned, n)
+		}
+		if len(ts) == 0 {
+			return nil
+		}
+		err = a.addPeers(groupPeers(ts))
+		if len(learned) > 0 {
+			err = errors.Join(err, remember(a.cachePath(&o), learned))
+		}
+		return err
+	})
+	return cmd
 }
 
 // addPeers registers each peer with its own request and reports every
@@ -83,12 +124,17 @@ func (a *app) hostsLoadCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "load FILE",
 		Short: "register every peer of a hosts file",
-		Long: `Register every peer listed in FILE, a hosts file in the paper's IL-V syntax:
+		Long: `Register every peer listed in FILE, a hosts file in an IL-V syntax:
 
-  n-n-n-n.l+l+l+l name [alias...]
+  n-n-n-n.l+l+l+l[/PREF] name [alias...]   the paper's, NID first
+  l+l+l+l.n-n-n-n[/PREF] name [alias...]   St Andrews' glibc and FreeBSD
 
 e.g. "d250-99ff-fed1-5a0c.2001+2+dd+dd mn-ddd-ilnp" is NID
-d250:99ff:fed1:5a0c at L64 2001:2:dd:dd. Text from '#' to the end of a line
+d250:99ff:fed1:5a0c at L64 2001:2:dd:dd. '-' joins the NID's groups and '+'
+the locator's; where both halves use one separator, the half in 2000::/3
+is taken as the locator with a warning, and a line where that does not
+tell is an error. /PREF is the locator's preference (0-65535, lower
+preferred). Text from '#' to the end of a line
 is a comment; blank lines are skipped, and so are ordinary hosts entries
 whose address is a plain IPv4 or IPv6 address, so FILE may be /etc/hosts.
 Entries with the same NID make one peer with several locators, as with
@@ -108,11 +154,13 @@ Needs CAP_NET_ADMIN.`,
 				}
 				defer f.Close()
 			}
-			ilvs, err := readHosts(f)
+			ts, err := readHosts(f, func(line int, msg string) {
+				fmt.Fprintf(a.stderr, "ilnpctl: warning: %s: line %d: %s\n", name, line, msg)
+			})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			return a.addPeers(groupPeers(ilvs))
+			return a.addPeers(groupPeers(ts))
 		}),
 	}
 }

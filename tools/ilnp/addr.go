@@ -166,23 +166,23 @@ func ParseILV(s string) (ILV, error) {
 	return v, nil
 }
 
-// ParseHostsILV parses the hosts-file syntax "n-n-n-n.l+l+l+l": exactly
-// four NID groups joined by '-', a dot, and exactly four locator groups
-// joined by '+'; each group is 1 to 4 hexadecimal digits.
+// ParseHostsILV parses an IL-V in a hosts-file syntax: the paper's
+// "n-n-n-n.l+l+l+l" (NID first) or St Andrews' "l+l+l+l.n-n-n-n"
+// (locator first), each half exactly four groups of 1 to 4 hexadecimal
+// digits, the NID's joined by '-' and the locator's by '+'. A form whose
+// order the separators do not tell (both halves joined alike) is an
+// error here; ParseHostsAddr reads it with a warning where it can.
 func ParseHostsILV(s string) (ILV, error) {
-	nidPart, locPart, ok := strings.Cut(s, ".")
-	if !ok {
-		return ILV{}, fmt.Errorf("parse IL-V %q: want n-n-n-n.l+l+l+l, no '.' found", s)
+	a, err := ParseHostsAddr(s)
+	switch {
+	case err != nil:
+		return ILV{}, err
+	case a.Preference != nil:
+		return ILV{}, fmt.Errorf("parse IL-V %q: a preference belongs in a hosts file, not an IL-V", s)
+	case a.Warning != "":
+		return ILV{}, fmt.Errorf("parse IL-V %q: %s", s, a.Warning)
 	}
-	nid, err := parseGroups(nidPart, '-')
-	if err != nil {
-		return ILV{}, fmt.Errorf("parse IL-V %q: NID: %w", s, err)
-	}
-	loc, err := parseGroups(locPart, '+')
-	if err != nil {
-		return ILV{}, fmt.Errorf("parse IL-V %q: locator: %w", s, err)
-	}
-	return ILV{L64: L64(loc), NID: NID(nid)}, nil
+	return a.ILV, nil
 }
 
 // groups formats v as four 16-bit hexadecimal groups joined by sep.

@@ -34,9 +34,10 @@ var DualitySteps = []Step{
 	{"cc", true}, {"aa", true}, {"bb", false}, {"cc", false},
 }
 
-// A Mover moves MN between access networks the way an ILNP host hands
-// traffic off without loss: a network is lost by listing its interface
-// in net.ipv6.disabled_interface, waiting until every correspondent has
+// A Mover moves a host (MN between its access networks, or CN, a mobile
+// server, between dd and ff) the way an ILNP host hands traffic off
+// without loss: a network is lost by listing its interface in
+// net.ipv6.disabled_interface, waiting until every correspondent has
 // acknowledged the Locator Update that follows, and only then taking
 // the interface down; a network is gained by bringing its interface up
 // and waiting for its address and the acknowledgments.
@@ -44,27 +45,44 @@ var DualitySteps = []Step{
 // The waits need a correspondent with a live session: a Mover is for a
 // testbed with traffic running.
 type Mover struct {
-	tb       *Testbed
+	host     *Host
 	ilnp     *ilnpnl.Client
 	disabled map[string]bool
+	attach   func(name string) error
+	detach   func(name string) error
+	waitAddr func(ctx context.Context, name string, timeout time.Duration) (netip.Addr, error)
 	// Timeout bounds each wait for an address or an acknowledgment.
 	Timeout time.Duration
 }
 
-// NewMover opens the ilnp netlink family in MN's namespace.
+// NewMover opens the ilnp netlink family in MN's namespace, for MN's
+// moves between access networks.
 func (tb *Testbed) NewMover() (*Mover, error) {
-	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: tb.MN.NSFd()})
+	return newMover(tb.MN, tb.AttachMN, tb.DetachMN, tb.WaitMNAddr)
+}
+
+// NewCNMover opens the ilnp netlink family in CN's namespace, for CN's
+// moves between its networks (dd and, with Options.CNMobile, ff).
+func (tb *Testbed) NewCNMover() (*Mover, error) {
+	attach := func(name string) error { return tb.AttachCN(context.Background(), name) }
+	return newMover(tb.CN, attach, tb.DetachCN, tb.WaitCNAddr)
+}
+
+func newMover(h *Host, attach, detach func(string) error, wait func(context.Context, string, time.Duration) (netip.Addr, error)) (*Mover, error) {
+	c, err := ilnpnl.Dial(&ilnpnl.Options{NetNS: h.NSFd()})
 	if err != nil {
 		return nil, fmt.Errorf("testbed: mover: %w", err)
 	}
-	return &Mover{tb: tb, ilnp: c, disabled: make(map[string]bool), Timeout: 20 * time.Second}, nil
+	return &Mover{host: h, ilnp: c, disabled: make(map[string]bool), attach: attach, detach: detach, waitAddr: wait,
+		Timeout: 20 * time.Second}, nil
 }
 
 // Close releases the netlink socket.
 func (m *Mover) Close() error { return m.ilnp.Close() }
 
-// Gain attaches MN to the network and waits until its correspondents
-// have acknowledged the new locator. It returns MN's address there.
+// Gain attaches the host to the network and waits until its
+// correspondents have acknowledged the new locator. It returns the
+// host's address there.
 func (m *Mover) Gain(ctx context.Context, name string) (addr netip.Addr, err error) {
 	sent, err := m.luSent()
 	if err != nil {
@@ -76,16 +94,16 @@ func (m *Mover) Gain(ctx context.Context, name string) (addr netip.Addr, err err
 			return addr, err
 		}
 	}
-	if err := m.tb.AttachMN(name); err != nil {
+	if err := m.attach(name); err != nil {
 		return addr, err
 	}
-	if addr, err = m.tb.WaitMNAddr(ctx, name, m.Timeout); err != nil {
+	if addr, err = m.waitAddr(ctx, name, m.Timeout); err != nil {
 		return addr, err
 	}
 	return addr, m.Settle(ctx, sent, "+"+name)
 }
 
-// Lose hands MN's traffic off the network, waits for the
+// Lose hands the host's traffic off the network, waits for the
 // acknowledgments and takes the interface down.
 func (m *Mover) Lose(ctx context.Context, name string) error {
 	sent, err := m.luSent()
@@ -99,7 +117,7 @@ func (m *Mover) Lose(ctx context.Context, name string) error {
 	if err := m.Settle(ctx, sent, "-"+name); err != nil {
 		return err
 	}
-	return m.tb.DetachMN(name)
+	return m.detach(name)
 }
 
 // Do takes one step.
@@ -137,7 +155,7 @@ func (m *Mover) writeDisabled() error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return m.tb.MN.WriteSysctl("net.ipv6.disabled_interface", strings.Join(names, " "))
+	return m.host.WriteSysctl("net.ipv6.disabled_interface", strings.Join(names, " "))
 }
 
 func (m *Mover) luSent() (uint64, error) {
@@ -148,11 +166,12 @@ func (m *Mover) luSent() (uint64, error) {
 	return s[ilnpnl.StatLUSent], nil
 }
 
-// errLUFailed is returned when MN gave up an LU while a step waited.
+// errLUFailed is returned when the host gave up an LU while a step
+// waited.
 var errLUFailed = errors.New("a Locator Update failed")
 
-// Settle waits until MN has sent an LU since it had sent sent0 and no
-// correspondent has one pending; what names the wait in errors.
+// Settle waits until the host has sent an LU since it had sent sent0
+// and no correspondent has one pending; what names the wait in errors.
 func (m *Mover) Settle(ctx context.Context, sent0 uint64, what string) error {
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()

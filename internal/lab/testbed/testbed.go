@@ -50,7 +50,38 @@ var (
 	// sources EE forges there (a /64 each if it likes) reaches EE
 	// without R4 resolving every address.
 	AttackerSpace = netip.MustParsePrefix("2001:2:ef::/48")
+
+	// CNNet2 is CN's second network behind R4 (Options.CNMobile), to
+	// which it moves as a mobile server; CN is ::c there too (CNAddr2),
+	// R4 ::1.
+	CNNet2    = netip.MustParsePrefix("2001:2:ff:ff::/64")
+	CNAddr2   = netip.MustParseAddr("2001:2:ff:ff::c")
+	R4CNAddr2 = netip.MustParseAddr("2001:2:ff:ff::1")
+
+	// DNSNet is the network of NS, the testbed's DNS server
+	// (Options.DNS), behind R4; NS is NSAddr on it, R4 ::4.
+	DNSNet   = netip.MustParsePrefix("2001:2:53:53::/64")
+	NSAddr   = netip.MustParseAddr("2001:2:53:53::53")
+	R4NSAddr = netip.MustParseAddr("2001:2:53:53::4")
+
+	// ClientNet is the network of CL, a second correspondent of CN
+	// (Options.Client), behind R4; CL is ClientAddr on it, R4 ::4.
+	ClientNet    = netip.MustParsePrefix("2001:2:c1:c1::/64")
+	ClientAddr   = netip.MustParseAddr("2001:2:c1:c1::c1")
+	R4ClientAddr = netip.MustParseAddr("2001:2:c1:c1::4")
 )
+
+// CNNetworks are the names of CN's networks (and of its interfaces on
+// them): dd, and with Options.CNMobile ff.
+var CNNetworks = map[string]struct {
+	Prefix netip.Prefix
+	Addr   netip.Addr // CN's
+	R4     netip.Addr // R4's, CN's gateway
+	Metric int        // of CN's default route through it
+}{
+	"dd": {CNNet, CNAddr, R4CNAddr, 1024},
+	"ff": {CNNet2, CNAddr2, R4CNAddr2, 2048},
+}
 
 // MNHardwareAddr is the MAC of MN's interface on the i-th access network;
 // MN's SLAAC interface identifier follows from it (EUI-64).
@@ -104,6 +135,18 @@ type Options struct {
 	// (AttackerNet) behind R4, routed like the others; it forges what
 	// it sends with raw and packet sockets.
 	Attacker bool
+	// CNMobile gives CN a second network, ff (CNNet2), behind R4 beside
+	// dd, so that CN can move from dd to ff as a mobile server
+	// (NewCNMover, AttachCN): CN's interface there is down until it is
+	// attached, which gives it its address there (CNAddr2) and a default
+	// route through it of a lower priority than dd's.
+	CNMobile bool
+	// DNS adds NS, a host on a network of its own behind R4 (DNSNet)
+	// for a DNS server (internal/lab/dnsserver).
+	DNS bool
+	// Client adds CL, a host on a network of its own behind R4
+	// (ClientNet): a second correspondent of CN.
+	Client bool
 }
 
 // Testbed is the paper's topology, built and running.
@@ -112,6 +155,9 @@ type Testbed struct {
 	Routers                []*Host // R1, R2, R3 in AccessNets order
 	// EE is the off-path attacker of Options.Attacker; nil without.
 	EE *Host
+	// NS is the DNS server's host of Options.DNS, CL the second
+	// correspondent of Options.Client; nil without.
+	NS, CL *Host
 
 	opts  Options
 	hosts []*Host
@@ -151,18 +197,51 @@ func New(ctx context.Context, opts Options) (_ *Testbed, err error) {
 		tb.hosts = append(tb.hosts, h)
 	}
 	tb.Routers = []*Host{tb.R1, tb.R2, tb.R3}
-	if opts.Attacker {
-		if tb.EE, err = NewHost(opts.Prefix + "ee"); err != nil {
+	stubs := []struct {
+		on     bool
+		h      **Host
+		name   string
+		addr   netip.Addr
+		r4addr netip.Addr
+	}{
+		{opts.Attacker, &tb.EE, "ee", AttackerAddr, R4EEAddr},
+		{opts.DNS, &tb.NS, "ns", NSAddr, R4NSAddr},
+		{opts.Client, &tb.CL, "cl", ClientAddr, R4ClientAddr},
+	}
+	for _, st := range stubs {
+		if !st.on {
+			continue
+		}
+		if *st.h, err = NewHost(opts.Prefix + st.name); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
-		tb.hosts = append(tb.hosts, tb.EE)
+		tb.hosts = append(tb.hosts, *st.h)
 	}
 
 	if err := tb.wireCore(); err != nil {
 		return nil, fmt.Errorf("testbed: %w", err)
 	}
+	for _, st := range stubs {
+		if !st.on {
+			continue
+		}
+		if err := tb.wireStub(*st.h, st.name, st.addr, st.r4addr); err != nil {
+			return nil, fmt.Errorf("testbed: %w", err)
+		}
+	}
 	if tb.EE != nil {
-		if err := tb.wireAttacker(); err != nil {
+		if err := tb.R4.AddRoute(AttackerSpace, AttackerAddr, "ee"); err != nil {
+			return nil, fmt.Errorf("testbed: %w", err)
+		}
+	}
+	if opts.CNMobile {
+		if err := tb.CN.Veth("ff", tb.R4, "ff", nil); err != nil {
+			return nil, fmt.Errorf("testbed: %w", err)
+		}
+		if err := tb.R4.AddAddr("ff", netip.PrefixFrom(R4CNAddr2, 64)); err != nil {
+			return nil, fmt.Errorf("testbed: %w", err)
+		}
+		if err := tb.R4.SetLinkUp("ff"); err != nil {
 			return nil, fmt.Errorf("testbed: %w", err)
 		}
 	}
@@ -267,24 +346,7 @@ func (tb *Testbed) WaitMNAddr(ctx context.Context, name string, timeout time.Dur
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		addrs, err := tb.MN.Addrs(an.Name, an.Prefix)
-		if err != nil {
-			return netip.Addr{}, err
-		}
-		if len(addrs) > 0 {
-			return addrs[0], nil
-		}
-		select {
-		case <-ctx.Done():
-			return netip.Addr{}, fmt.Errorf("testbed: MN has no address on %s after %s", name, timeout)
-		case <-tick.C:
-		}
-	}
+	return waitAddr(ctx, tb.MN, an.Name, an.Prefix, timeout)
 }
 
 // wireCore builds R1-R3 to R4 and R4 to CN, with static routes.
@@ -322,19 +384,17 @@ func (tb *Testbed) wireCore() error {
 	return tb.CN.AddRoute(anyNet, R4CNAddr, "dd")
 }
 
-// wireAttacker puts EE on its own network behind R4: EE's default route
-// goes through R4, and R4 routes AttackerSpace to EE.
-func (tb *Testbed) wireAttacker() error {
-	if err := tb.EE.Veth("ee", tb.R4, "ee", nil); err != nil {
+// wireStub puts a host on a network of its own behind R4, its interface
+// and R4's named ifname: the host is addr there, R4 r4addr, and the
+// host's default route goes through R4.
+func (tb *Testbed) wireStub(h *Host, ifname string, addr, r4addr netip.Addr) error {
+	if err := h.Veth(ifname, tb.R4, ifname, nil); err != nil {
 		return err
 	}
-	if err := up2(tb.EE, "ee", netip.PrefixFrom(AttackerAddr, 64), tb.R4, "ee", netip.PrefixFrom(R4EEAddr, 64)); err != nil {
+	if err := up2(h, ifname, netip.PrefixFrom(addr, 64), tb.R4, ifname, netip.PrefixFrom(r4addr, 64)); err != nil {
 		return err
 	}
-	if err := tb.EE.AddRoute(anyNet, R4EEAddr, "ee"); err != nil {
-		return err
-	}
-	return tb.R4.AddRoute(AttackerSpace, AttackerAddr, "ee")
+	return h.AddRoute(anyNet, r4addr, ifname)
 }
 
 // up2 addresses and brings up both ends of a point-to-point link.
