@@ -275,10 +275,11 @@ func TestPeerByName(t *testing.T) {
 	case !slices.Contains(p.Flags, "static") || len(p.Locators) != 1 || p.Locators[0].L64 != l64DD:
 		t.Errorf("MN's entry for CN: flags %v, locators %+v; want static, %s", p.Flags, p.Locators, l64DD)
 	}
-	// ilnpctl sends the L64 record's preference with the locator
-	// (ILNP_LOC_A_PREFERENCE, its unit tests check the request); the
-	// kernel's ILNP_CMD_PEER_ADD reads only the L64 today.
-	t.Logf("MN's entry for CN: %s preference %d (the L64 record's is 10)", p.Locators[0].L64, p.Locators[0].Preference)
+	// The L64 record's preference goes with the locator
+	// (ILNP_LOC_A_PREFERENCE) and the kernel keeps it.
+	if ok && len(p.Locators) == 1 && p.Locators[0].Preference != 10 {
+		t.Errorf("MN's entry for CN: %s preference %d, want the L64 record's 10", p.Locators[0].L64, p.Locators[0].Preference)
+	}
 
 	labtest.StartIperfServers(t, l.CN)
 	pcap := filepath.Join(t.TempDir(), "cn.pcap")

@@ -145,16 +145,23 @@ func series(dir string) ([]string, error) {
 	return names, nil
 }
 
+// gitEnv is the environment without GIT_DIR and the like from the caller
+// (go generate inside a hook or a rebase, say), so that git commands are
+// about their own directory alone.
+func gitEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GIT_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 func git(dir string, args ...string) error {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	// No GIT_DIR and the like from the caller (go generate inside a
-	// hook, say): the commands are about dir alone.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = gitEnv()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -58,6 +58,9 @@ func TestExtract(t *testing.T) {
 	gitT := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.org"}, args...)...)
+		// Not the repository of a caller that runs the tests from git
+		// (rebase --exec): that one it would commit to.
+		cmd.Env = gitEnv()
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("git %v: %v\n%s", args, err, b)
 		}
