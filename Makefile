@@ -53,7 +53,7 @@ help:
 	@echo '  make patches      export the commits in build/linux back into patches/'
 	@echo '  make checkpatch   checkpatch.pl --strict on every patch in patches/'
 	@echo '  make selftests    run the VM selftests (SELFTESTS=pkg,... RUN=regexp to narrow)'
-	@echo '  make bench        ILNP against plain IPv6 on one path, same boot (BENCH_SECONDS=10 BENCH_ROUNDS=3)'
+	@echo '  make bench        ILNP against plain IPv6 with one path and three, same boot (BENCH_SECONDS=10 BENCH_ROUNDS=3)'
 	@echo '  make tools        build the Go tools into $(BIN)/'
 	@echo '  make deps         install what this machine lacks (scripts/install-deps.sh; the targets above run it when needed)'
 	@echo '  make clean        remove build products (keeps build/linux and its commits)'

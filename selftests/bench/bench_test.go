@@ -22,10 +22,7 @@ import (
 // so that drift in the guest shows up as the IPv6-before/IPv6-after
 // ratio, and prints the medians and their ratio.
 func TestTCPThroughputILNPvsIPv6(t *testing.T) {
-	secs := 10
-	if s := os.Getenv("BENCH_SECONDS"); s != "" {
-		secs, _ = strconv.Atoi(s)
-	}
+	secs := benchSeconds()
 	tb, err := testbed.New(context.Background(), testbed.Options{Dir: t.TempDir(), MNNetworks: []string{"aa"}})
 	if err != nil {
 		t.Fatal(err)
@@ -48,36 +45,11 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	setMode := func(mode string) {
-		for _, h := range []*testbed.Host{tb.MN, tb.CN} {
-			if err := h.WriteSysctl("net.ipv6.handoff_mode", mode); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	run := func(name, mode string) float64 {
-		setMode(mode)
-		out, err := tb.MN.Run(ctx, "iperf", "-c", testbed.CNAddr.String(), "-V", "-t", strconv.Itoa(secs), "-y", "C")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := csv.NewReader(strings.NewReader(out))
-		r.FieldsPerRecord = -1
-		recs, err := r.ReadAll()
-		if err != nil || len(recs) == 0 || len(recs[0]) < 9 {
-			t.Fatalf("iperf output: %v\n%s", err, out)
-		}
-		bps, err := strconv.ParseFloat(recs[len(recs)-1][8], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Printf("bench: %-12s TCP %8.1f Mbit/s, %s\n", name, bps/1e6, retransmits(t, tb.MN))
-		return bps
+		setMode(t, tb, mode)
+		return throughput(t, tb, name, secs)
 	}
-	rounds := 3
-	if s := os.Getenv("BENCH_ROUNDS"); s != "" {
-		rounds, _ = strconv.Atoi(s)
-	}
+	rounds := benchRounds()
 	// IPv6 first and last, so that drift over the boot shows up.
 	var ipv6, ilnp []float64
 	for i := 0; i < rounds; i++ {
@@ -94,6 +66,55 @@ func TestTCPThroughputILNPvsIPv6(t *testing.T) {
 			fmt.Printf("bench: %s nstat:\n%s", h.Name, out)
 		}
 	}
+}
+
+// benchSeconds is each run's length (BENCH_SECONDS, 10 by default).
+func benchSeconds() int {
+	if s, err := strconv.Atoi(os.Getenv("BENCH_SECONDS")); err == nil && s > 0 {
+		return s
+	}
+	return 10
+}
+
+// benchRounds is how many ILNP runs a test makes (BENCH_ROUNDS, 3 by
+// default), each beside an IPv6 one.
+func benchRounds() int {
+	if s, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && s > 0 {
+		return s
+	}
+	return 3
+}
+
+// setMode sets net.ipv6.handoff_mode on MN and CN.
+func setMode(t *testing.T, tb *testbed.Testbed, mode string) {
+	t.Helper()
+	for _, h := range []*testbed.Host{tb.MN, tb.CN} {
+		if err := h.WriteSysctl("net.ipv6.handoff_mode", mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// throughput runs iperf2 TCP from MN to CN for secs seconds (args are
+// added to the client's) and prints and returns its rate in bit/s.
+func throughput(t *testing.T, tb *testbed.Testbed, name string, secs int, args ...string) float64 {
+	t.Helper()
+	out, err := tb.MN.Run(context.Background(), "iperf", append([]string{"-c", testbed.CNAddr.String(), "-V", "-t", strconv.Itoa(secs), "-y", "C"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(out))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 || len(recs[0]) < 9 {
+		t.Fatalf("iperf output: %v\n%s", err, out)
+	}
+	bps, err := strconv.ParseFloat(recs[len(recs)-1][8], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("bench: %-12s TCP %8.1f Mbit/s, %s\n", name, bps/1e6, retransmits(t, tb.MN))
+	return bps
 }
 
 func median(v []float64) float64 {

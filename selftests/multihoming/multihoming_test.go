@@ -63,29 +63,12 @@ func flow(t *testing.T, m *metrics.Result, capture int, proto string, src, dst n
 }
 
 // shared is the testbed with MN on aa, bb and cc from the start, both
-// ends ILNP hosts knowing all of each other's locators.
+// ends ILNP hosts knowing all of each other's locators, and MN's
+// addresses in AccessNets order.
 func shared(t *testing.T) (*labtest.Testbed, []string) {
 	t.Helper()
-	tb := labtest.NewTestbedWith(t, true, testbed.Options{MNILNP: true})
-	addrs, err := tb.WaitSLAAC(context.Background(), 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ilvs []string
-	for _, an := range testbed.AccessNets {
-		a := addrs[an.Name]
-		if labtest.NID(a) != labtest.NID(tb.MNAddr) {
-			t.Fatalf("MN's address on %s is %s: not one NID with %s", an.Name, a, tb.MNAddr)
-		}
-		ilvs = append(ilvs, a.String())
-	}
-	labtest.Ctl(t, tb.CN, append([]string{"peer", "add"}, ilvs...)...)
-	for _, h := range []*testbed.Host{tb.R4, tb.CN} {
-		if _, err := h.Run(context.Background(), "ethtool", "-K", "dd", "tx", "off"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return tb, ilvs
+	m := labtest.NewMultihomed(t)
+	return m.Testbed, m.ILVs()
 }
 
 // checkShares checks that each of MN's three locators carried 30% to 36%

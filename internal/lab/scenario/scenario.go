@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ilnp-linux/ilnp/internal/lab/iperf"
 	"github.com/ilnp-linux/ilnp/internal/lab/testbed"
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpnl"
@@ -258,29 +259,21 @@ func attached(tb *testbed.Testbed) string {
 	return strings.Join(up, "+")
 }
 
-// ParseReport reads the last CSV report line of an iperf2 server (-y C).
+// ParseReport reads the report of an iperf2 server (-y C) on the whole
+// flow: its final one, or else its last.
 func ParseReport(out string, udp bool) (Report, error) {
-	var r Report
-	var line string
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if strings.Count(l, ",") >= 8 {
-			line = l
-		}
+	rep, err := iperf.Parse(out)
+	if err != nil {
+		return Report{}, err
 	}
-	f := strings.Split(line, ",")
-	if len(f) < 9 || (udp && len(f) < 14) {
-		return r, fmt.Errorf("no iperf2 CSV report in %q", out)
+	last := rep.Final
+	if last == nil {
+		last = &rep.Intervals[len(rep.Intervals)-1]
 	}
-	num := func(i int) int64 { v, _ := strconv.ParseInt(f[i], 10, 64); return v }
-	r.Bytes = num(7)
-	if _, end, ok := strings.Cut(f[6], "-"); ok {
-		sec, _ := strconv.ParseFloat(end, 64)
-		r.Duration = time.Duration(sec * float64(time.Second))
+	if udp && !last.UDP {
+		return Report{}, fmt.Errorf("no iperf2 UDP report in %q", out)
 	}
-	if udp {
-		r.Lost, r.Total, r.OutOfOrder = num(10), num(11), num(13)
-	}
-	return r, nil
+	return Report{Duration: last.End, Bytes: last.Bytes, Lost: last.Lost, Total: last.Total, OutOfOrder: last.OutOfOrder}, nil
 }
 
 // waitReport waits until an iperf2 server has printed a CSV report.

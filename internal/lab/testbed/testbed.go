@@ -300,6 +300,16 @@ func accessNet(name string) (AccessNet, error) {
 	return AccessNet{}, fmt.Errorf("testbed: no access network %q", name)
 }
 
+// accessRouter finds the access network name and its router.
+func (tb *Testbed) accessRouter(name string) (AccessNet, *Host, error) {
+	for i, an := range AccessNets {
+		if an.Name == name {
+			return an, tb.Routers[i], nil
+		}
+	}
+	return AccessNet{}, nil, fmt.Errorf("testbed: no access network %q", name)
+}
+
 // AttachMN brings MN's interface on the access network up, as when MN
 // gains that network: it solicits a Router Advertisement and forms its
 // address (see WaitMNAddr). Traffic from the network's prefix leaves

@@ -1,0 +1,8 @@
+// Package paths holds the VM selftests of ILNP multihoming over paths
+// that are not the paper's: unequal links (rate and delay) and a path
+// that fails silently (its router drops MN's traffic while the link
+// stays up and advertised), each measured against plain IPv6 on one
+// link and against MPTCP on the same testbed (internal/lab/mptcp). Each
+// test runs in one boot and prints its figures as a table. The tests
+// carry the vmtest build tag and run in the guest.
+package paths
