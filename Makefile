@@ -40,7 +40,7 @@ TOOLS := ilnpvm vmtest ilnpcheck ilnpctl ilnpdemo
 DELAY ?= 0
 PROTOS ?= udp,tcp
 
-.PHONY: help deps tree kernel patches checkpatch tools vm check unit selftests test bench bench-ilnpcheck demo clean
+.PHONY: help deps tree kernel patches checkpatch check-series tools vm check unit selftests test bench bench-ilnpcheck demo clean
 
 help:
 	@echo 'ILNP for Linux'
@@ -52,6 +52,7 @@ help:
 	@echo '  make tree         create or update build/linux, the kernel work tree'
 	@echo '  make patches      export the commits in build/linux back into patches/'
 	@echo '  make checkpatch   checkpatch.pl --strict on every patch in patches/'
+	@echo '  make check-series build every patch of the series on its own, with sparse (C=1)'
 	@echo '  make selftests    run the VM selftests (SELFTESTS=pkg,... RUN=regexp to narrow)'
 	@echo '  make bench        ILNP against plain IPv6 with one path and three, same boot (BENCH_SECONDS=10 BENCH_ROUNDS=3)'
 	@echo '  make tools        build the Go tools into $(BIN)/'
@@ -74,6 +75,9 @@ patches:
 # cannot resolve the commit ids of Fixes: tags there, so that one check
 # is left out (the tag's form is still checked).
 CHECKPATCH_IGNORE := --ignore UNKNOWN_COMMIT_ID
+
+check-series: tree
+	kernel/check-series.sh
 
 checkpatch: tree
 	@fail=0; n=0; \

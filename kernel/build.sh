@@ -6,6 +6,10 @@
 #   NO_ILNP=1 kernel/build.sh  -> build/bzImage-noilnp (build/kbuild-noilnp),
 #                                 the same config without CONFIG_IPV6_ILNP
 #
+# KSRC, KOBJ and KOUT override the tree, the object directory and the
+# image (kernel/check-series.sh builds each patch that way); SPARSE=1 runs
+# sparse on every file compiled (C=1), its warnings in $KOBJ/sparse.log.
+#
 # The config is tinyconfig plus the fragments in kernel/, regenerated only
 # when a fragment changed, and checked: a fragment line that olddefconfig
 # dropped (an unmet dependency) fails the build. Each variant has its own
@@ -13,7 +17,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=$top/build/linux
+src=${KSRC:-$top/build/linux}
 frags=("$top/kernel/vm.config")
 variant=
 if [ "${NO_ILNP:-0}" = 1 ]; then
@@ -25,8 +29,8 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	variant=$variant-debug
 	frags+=("$top/kernel/debug.config")
 fi
-obj=$top/build/kbuild$variant
-out=$top/build/bzImage$variant
+obj=${KOBJ:-$top/build/kbuild$variant}
+out=${KOUT:-$top/build/bzImage$variant}
 
 die() { printf 'kernel/build.sh: %s\n' "$*" >&2; exit 1; }
 [ -f "$src/Makefile" ] || die "no kernel tree at build/linux: run 'make tree'"
@@ -97,6 +101,11 @@ fi
 
 echo "kbuild: building $(basename "$out") from $(git -C "$src" describe --always --tags 2>/dev/null) ($(git -C "$src" rev-list --count ilnp-base..HEAD 2>/dev/null || echo '?') patch(es) on the base)"
 start=$(date +%s)
-"${kmake[@]}" bzImage
+if [ "${SPARSE:-0}" = 1 ]; then
+	# Sparse reports on stderr; the build's own errors go there too.
+	"${kmake[@]}" C=1 bzImage 2> >(tee "$obj/sparse.log" >&2)
+else
+	"${kmake[@]}" bzImage
+fi
 cp "$obj/arch/x86/boot/bzImage" "$out"
 echo "kbuild: $(basename "$out") ready ($(cat "$obj/include/config/kernel.release")) in $(($(date +%s) - start)) s"
