@@ -121,7 +121,7 @@ BENCH_SECONDS ?= 10
 BENCH_ROUNDS ?= 3
 bench: tools
 	@test -f $(KERNEL_IMAGE) || { echo "no $(KERNEL_IMAGE): run 'make kernel' first" >&2; exit 2; }
-	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_ROUNDS=$(BENCH_ROUNDS) $(BIN)/vmtest --kernel $(KERNEL_IMAGE) --tags vmbench bench
+	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_ROUNDS=$(BENCH_ROUNDS) $(BIN)/vmtest --kernel $(KERNEL_IMAGE) --tags vmbench bench paths
 
 # ilnpcheck on a synthetic 1-million-packet capture, against tshark.
 bench-ilnpcheck: $(DEPS)

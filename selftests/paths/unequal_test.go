@@ -1,4 +1,4 @@
-//go:build vmtest
+//go:build vmbench
 
 package paths
 
@@ -152,14 +152,4 @@ func udpLoss(t *testing.T, tb *labtest.Multihomed) [2]udpResult {
 		out[i] = u
 	}
 	return out
-}
-
-// describe writes links as "8/4/1 Mbit/s, 5/15/40 ms one way".
-func describe(links [3]testbed.Link) string {
-	var r, d []string
-	for _, l := range links {
-		r = append(r, fmt.Sprintf("%g", float64(l.Rate)/1e6))
-		d = append(d, fmt.Sprintf("%g", float64(l.Delay.Microseconds())/1e3))
-	}
-	return strings.Join(r, "/") + " Mbit/s, " + strings.Join(d, "/") + " ms one way"
 }
