@@ -180,15 +180,19 @@ func writePaths(w io.Writer, peers []ilnpnl.Peer, dev view.LocalDev) error {
 	for _, p := range peers {
 		for _, e := range localFirst(p.Paths) {
 			if !header {
-				t.row("PEER", "SIDE", "L64", "DEV", "STATE", "SILENT_MS", "PROBES", "RTT")
+				t.row("PEER", "SIDE", "L64", "DEV", "STATE", "SILENT_MS", "PROBES", "MIN_RTT", "RTT")
 				header = true
 			}
 			d := "-"
 			if e.Local && dev(e.L64) != "" {
 				d = dev(e.L64)
 			}
-			t.row(p.NID.String(), side(e), e.L64.String(), d, e.State.String(),
-				strconv.FormatInt(e.Silent.Milliseconds(), 10), strconv.Itoa(e.Probes), rttOrDash(p.PathRTT))
+			state := e.State.String()
+			if e.Slow {
+				state = "slow"
+			}
+			t.row(p.NID.String(), side(e), e.L64.String(), d, state,
+				strconv.FormatInt(e.Silent.Milliseconds(), 10), strconv.Itoa(e.Probes), rttOrDash(e.MinRTT), rttOrDash(p.PathRTT))
 		}
 	}
 	return t.flush()

@@ -34,20 +34,20 @@ func TestOutput(t *testing.T) {
 			`"nonce_tx":"5e0a197c","nonce_rx":"913d42e8","idle_ms":1250,"locators":[` +
 			`{"l64":"2001:2:aa:aa","state":"active","preference":10,"lifetime":13,"drr_score":-1448,"tx_packets":3000,"tx_bytes":4344000,"rx_packets":2900,"rx_bytes":191400,"tx_share":0.75,"rx_share":0.725},` +
 			`{"l64":"2001:2:bb:bb","state":"active","preference":10,"lifetime":14,"drr_score":1448,"tx_packets":1000,"tx_bytes":1448000,"rx_packets":1100,"rx_bytes":72600,"tx_share":0.25,"rx_share":0.275}],` +
-			`"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0},{"l64":"2001:2:dd:dd","local":true,"state":"up","silent_ms":2,"probes":0},` +
+			`"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0,"min_rtt_us":2104},{"l64":"2001:2:dd:dd","local":true,"state":"up","silent_ms":2,"probes":0,"min_rtt_us":2104},` +
 			`{"l64":"2001:2:bb:bb","local":false,"state":"up","silent_ms":5,"probes":0}],"path_rtt_us":2512,` +
 			`"stats":{{stats json}}}]` + "\n",
 	}, {
 		args: "show paths",
-		want: `PEER                 SIDE   L64           DEV   STATE  SILENT_MS  PROBES  RTT
-d250:99ff:fed1:5a0c  local  2001:2:dd:dd  eth0  up     2          0       2.512ms
-d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -     up     2          0       2.512ms
-d250:99ff:fed1:5a0c  peer   2001:2:bb:bb  -     up     5          0       2.512ms
+		want: `PEER                 SIDE   L64           DEV   STATE  SILENT_MS  PROBES  MIN_RTT  RTT
+d250:99ff:fed1:5a0c  local  2001:2:dd:dd  eth0  up     2          0       2.104ms  2.512ms
+d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -     up     2          0       2.104ms  2.512ms
+d250:99ff:fed1:5a0c  peer   2001:2:bb:bb  -     up     5          0       -        2.512ms
 `,
 	}, {
 		args: "-j show paths",
-		want: `[{"nid":"d250:99ff:fed1:5a0c","path_rtt_us":2512,"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0},` +
-			`{"l64":"2001:2:dd:dd","local":true,"ifname":"eth0","state":"up","silent_ms":2,"probes":0},` +
+		want: `[{"nid":"d250:99ff:fed1:5a0c","path_rtt_us":2512,"paths":[{"l64":"2001:2:aa:aa","local":false,"state":"up","silent_ms":2,"probes":0,"min_rtt_us":2104},` +
+			`{"l64":"2001:2:dd:dd","local":true,"ifname":"eth0","state":"up","silent_ms":2,"probes":0,"min_rtt_us":2104},` +
 			`{"l64":"2001:2:bb:bb","local":false,"state":"up","silent_ms":5,"probes":0}]}]` + "\n",
 	}, {
 		args: "show locators",
@@ -212,14 +212,24 @@ func TestWritePaths(t *testing.T) {
 	}{{
 		name: "the mobile node, behind a dead uplink on bb (docs/ilnpctl.md)",
 		peers: []ilnpnl.Peer{{NID: cnNID, PathRTT: 2512 * time.Microsecond, Paths: []ilnpnl.PathEnd{
-			{L64: l64AA, Local: true, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond},
-			{L64: l64DD, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond},
-			{L64: l64BB, Local: true, State: ilnpnl.PathDown, Silent: 2315 * time.Millisecond, Probes: 3},
+			{L64: l64AA, Local: true, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond, MinRTT: 2104 * time.Microsecond},
+			{L64: l64DD, State: ilnpnl.PathUp, Silent: 3 * time.Millisecond, MinRTT: 2104 * time.Microsecond},
+			{L64: l64BB, Local: true, State: ilnpnl.PathDown, Silent: 2315 * time.Millisecond, Probes: 3, MinRTT: 2390 * time.Microsecond},
 		}}},
-		want: `PEER     SIDE   L64           DEV   STATE  SILENT_MS  PROBES  RTT
-0:0:0:c  local  2001:2:aa:aa  eth0  up     3          0       2.512ms
-0:0:0:c  local  2001:2:bb:bb  if3   down   2315       3       2.512ms
-0:0:0:c  peer   2001:2:dd:dd  -     up     3          0       2.512ms
+		want: `PEER     SIDE   L64           DEV   STATE  SILENT_MS  PROBES  MIN_RTT  RTT
+0:0:0:c  local  2001:2:aa:aa  eth0  up     3          0       2.104ms  2.512ms
+0:0:0:c  local  2001:2:bb:bb  if3   down   2315       3       2.39ms   2.512ms
+0:0:0:c  peer   2001:2:dd:dd  -     up     3          0       2.104ms  2.512ms
+`,
+	}, {
+		name: "a phone: Wi-Fi fast, cellular slow and left out",
+		peers: []ilnpnl.Peer{{NID: cnNID, PathRTT: 30 * time.Millisecond, Paths: []ilnpnl.PathEnd{
+			{L64: l64AA, Local: true, State: ilnpnl.PathUp, Silent: 4 * time.Millisecond, MinRTT: 10200 * time.Microsecond},
+			{L64: l64BB, Local: true, State: ilnpnl.PathUp, Silent: 900 * time.Millisecond, MinRTT: 80 * time.Millisecond, Slow: true},
+		}}},
+		want: `PEER     SIDE   L64           DEV   STATE  SILENT_MS  PROBES  MIN_RTT  RTT
+0:0:0:c  local  2001:2:aa:aa  eth0  up     4          0       10.2ms   30ms
+0:0:0:c  local  2001:2:bb:bb  if3   slow   900        0       80ms     30ms
 `,
 	}, {
 		name: "no round trip yet, a local L64 that has gone, a peer without ends, a state from the future",
@@ -230,9 +240,9 @@ func TestWritePaths(t *testing.T) {
 				{L64: l64DD, Local: true, State: ilnpnl.PathState(9), Silent: 1500 * time.Microsecond},
 			}},
 		},
-		want: `PEER                 SIDE   L64           DEV  STATE     SILENT_MS  PROBES  RTT
-d250:99ff:fed1:5a0c  local  2001:2:dd:dd  -    state(9)  1          0       -
-d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -    probing   612        1       -
+		want: `PEER                 SIDE   L64           DEV  STATE     SILENT_MS  PROBES  MIN_RTT  RTT
+d250:99ff:fed1:5a0c  local  2001:2:dd:dd  -    state(9)  1          0       -        -
+d250:99ff:fed1:5a0c  peer   2001:2:aa:aa  -    probing   612        1       -        -
 `,
 	}, {
 		name:  "no ends at all",

@@ -104,8 +104,8 @@ func testILCC() *fakeKernel {
 			Idle:      1250 * time.Millisecond,
 			Stats:     ilnpnl.Stats{ilnpnl.StatPktsIn: 4000, ilnpnl.StatPktsOut: 4000, ilnpnl.StatLUReceived: 3, ilnpnl.StatSessionsCreated: 1},
 			Paths: []ilnpnl.PathEnd{
-				{L64: l64AA, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond},
-				{L64: l64DD, Local: true, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond},
+				{L64: l64AA, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond, MinRTT: 2104 * time.Microsecond},
+				{L64: l64DD, Local: true, State: ilnpnl.PathUp, Silent: 2 * time.Millisecond, MinRTT: 2104 * time.Microsecond},
 				{L64: l64BB, State: ilnpnl.PathUp, Silent: 5 * time.Millisecond},
 			},
 			PathRTT: 2512 * time.Microsecond,

@@ -106,10 +106,13 @@ it (see "Path liveness" in Documentation/networking/ilnp.rst).
              L64 (as in 'ilnpctl show locators'); - for the peer's ends and
              for an L64 that is no longer a local locator
   STATE      up (it carries the session's packets, or is not in use),
-             probing (silent for too long; being probed) or down (its
-             probes went unanswered; left out of the round-robin)
+             probing (silent for too long; being probed), down (its
+             probes went unanswered; left out of the round-robin) or slow
+             (up, but its least round trip is more than twice its side's
+             best plus 5 ms: left out while a faster end lives)
   SILENT_MS  milliseconds since it last showed delivery
   PROBES     probes of the current round (0 to 3)
+  MIN_RTT    the least round trip of its probes; - before one
   RTT        the smoothed round trip of the peer's path probes (the same on
              each of its lines); - when there has been none
 
@@ -122,8 +125,9 @@ nothing is printed. 'ilnpctl show ilcc' sums each peer's ends up on its
 With -j: an array with an object for each peer, with the keys nid,
 path_rtt_us (the RTT in microseconds; absent when there has been none)
 and paths (an array, empty for none, of objects with l64, local (true for
-ours), ifname (a local end's DEV; absent otherwise), state, silent_ms and
-probes).`,
+ours), ifname (a local end's DEV; absent otherwise), state (up, probing
+or down), slow (true when slow; absent otherwise), silent_ms, probes and
+min_rtt_us (absent before a round trip was measured)).`,
 		Example: "  ilnpctl show paths\n  ilnpctl -n mn show paths\n  ilnpctl -j show paths | jq -c '.[] | {nid, down: [.paths[] | select(.state != \"up\") | .l64]}'",
 		Args:    nargs(0, 0),
 		RunE: query(a, peerPaths,

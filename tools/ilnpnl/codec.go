@@ -119,6 +119,10 @@ func decodePath(ad *netlink.AttributeDecoder) (PathEnd, error) {
 			e.Silent = time.Duration(ad.Uint32()) * time.Millisecond
 		case pathAttrProbes:
 			e.Probes = int(ad.Uint8())
+		case pathAttrMinRTTUS:
+			e.MinRTT = time.Duration(ad.Uint32()) * time.Microsecond
+		case pathAttrSlow:
+			e.Slow = true
 		}
 	}
 	if err := ad.Err(); err != nil {

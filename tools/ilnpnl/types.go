@@ -154,6 +154,12 @@ type PathEnd struct {
 	State  PathState
 	Silent time.Duration // since it last showed delivery (millisecond resolution)
 	Probes int           // probes of the current round
+	// MinRTT is the least round trip of its probes (microsecond
+	// resolution), 0 before one was measured.
+	MinRTT time.Duration
+	// Slow is set when MinRTT is far above the best of its side's:
+	// the end carries nothing while that one lives.
+	Slow bool
 }
 
 // Peer is a correspondent node in the ILCC.

@@ -85,6 +85,8 @@ const (
 	pathAttrSilentMS uint16 = 4 // ILNP_PATH_A_SILENT_MS: Since it last showed delivery of the session's packets.
 	pathAttrProbes   uint16 = 5 // ILNP_PATH_A_PROBES: Probes of the current round.
 	pathAttrPad      uint16 = 6 // ILNP_PATH_A_PAD
+	pathAttrMinRTTUS uint16 = 7 // ILNP_PATH_A_MIN_RTT_US: Least round trip of its probes in microseconds.
+	pathAttrSlow     uint16 = 8 // ILNP_PATH_A_SLOW: Its round trip is far above the best of its side's; it carries nothing while that one lives.
 )
 
 // Counters (ILNP_STATS_A_*): the attributes of the statistics nest.

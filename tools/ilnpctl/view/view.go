@@ -79,6 +79,11 @@ type PathEnd struct {
 	State    ilnpnl.PathState `json:"state"`
 	SilentMS int64            `json:"silent_ms"` // since it last showed delivery
 	Probes   int              `json:"probes"`    // probes of the current round
+	// MinRTTUS is the least round trip of its probes in µs; absent
+	// before one was measured.
+	MinRTTUS int64 `json:"min_rtt_us,omitempty"`
+	// Slow: far slower than its side's best, so unused while that lives.
+	Slow bool `json:"slow,omitempty"`
 }
 
 // PeerPaths is a peer of show paths: its NID, the smoothed round trip of
@@ -181,7 +186,8 @@ func locator(l ilnpnl.Locator, sh Shares, i int, ifname Ifname) Locator {
 
 // pathEnd converts a path end; dev names a local end's interface.
 func pathEnd(e ilnpnl.PathEnd, dev LocalDev) PathEnd {
-	v := PathEnd{L64: e.L64, Local: e.Local, State: e.State, SilentMS: e.Silent.Milliseconds(), Probes: e.Probes}
+	v := PathEnd{L64: e.L64, Local: e.Local, State: e.State, SilentMS: e.Silent.Milliseconds(), Probes: e.Probes,
+		MinRTTUS: e.MinRTT.Microseconds(), Slow: e.Slow}
 	if e.Local {
 		v.Ifname = dev(e.L64)
 	}
