@@ -47,7 +47,7 @@ CHECKS
                      overlap, RFC 5722)
   lu-malformed       Locator Updates (ICMPv6 type 156): Code 0 or 1,
                      Operation 1 (advertisement) or 2 (ack), reserved
-                     fields zero, Num of Locs not 0 and matching the
+                     fields zero, Num of Locs 1 to 8 and matching the
                      length (16-octet records, or RFC 6743's 12-octet);
                      probes (Operation 3) and probe replies (4): Code 0,
                      a 64-bit challenge other than 0 at offset 8, 0 to 8

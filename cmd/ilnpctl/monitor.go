@@ -24,6 +24,8 @@ func (a *app) monitorCmd() *cobra.Command {
 interrupted (SIGINT or SIGTERM; the exit status is then 0):
 
   session_created, session_expired   an ILCC entry for a peer
+  session_verified                   a probe proved the peer's nonce (the
+                                     peer's flags now include verified)
   nonce_mismatch                     a packet with a wrong nonce
   lu_sent, lu_acked, lu_retransmitted, lu_failed
                                      our Locator Update to the peer, with
@@ -31,6 +33,10 @@ interrupted (SIGINT or SIGTERM; the exit status is then 0):
                                      and, for lu_acked, rtt (its round trip
                                      from the last transmission)
   lu_received                        a Locator Update from the peer
+  lu_unconfirmed                     a Locator Update from the peer that
+                                     would change its locators, dropped:
+                                     the probes that were to confirm it
+                                     went unanswered (forged or replayed)
   locator_state                      a locator appeared or changed state:
                                      its L64, for a local one its interface
                                      (dev), and its state, active, valid or

@@ -29,6 +29,13 @@ const (
 	// whole locator set.
 	LUCodeNone        = 0
 	LUCodeReplaceSoft = 1
+
+	// LUMaxLocators is the most locators one Locator Update may list
+	// (the kernel's ILNP_PEER_LOCATORS_MAX): an advertisement or ack
+	// lists 1 to LUMaxLocators, a probe or probe reply 0 to
+	// LUMaxLocators. The kernel drops one that lists more whole and
+	// counts it as lu-malformed.
+	LUMaxLocators = 8
 )
 
 // LUOp is the Operation field of a Locator Update.

@@ -2,7 +2,9 @@ package ilnpnl
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,6 +208,13 @@ func (t EventType) String() string {
 		return n
 	}
 	return "event(" + strconv.FormatUint(uint64(t), 10) + ")"
+}
+
+// EventTypes returns the event types the kernel sends, in number order:
+// every one of the generated table but EventUnspec.
+func EventTypes() []EventType {
+	ts := slices.Sorted(maps.Keys(eventNames))
+	return slices.DeleteFunc(ts, func(t EventType) bool { return t == EventUnspec })
 }
 
 // MarshalText implements encoding.TextMarshaler with the String form.

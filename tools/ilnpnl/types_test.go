@@ -66,6 +66,10 @@ func TestStrings(t *testing.T) {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
+	if got := EventTypes(); !slices.IsSorted(got) || slices.Contains(got, EventUnspec) || len(got) != len(eventNames)-1 ||
+		got[0] != EventSessionCreated || !slices.Contains(got, EventPathState) {
+		t.Errorf("EventTypes() = %v, want the %d generated types but unspec, in order", got, len(eventNames)-1)
+	}
 	if got := PeerFlags(0).Names(); got == nil || len(got) != 0 {
 		t.Errorf("PeerFlags(0).Names() = %#v, want an empty slice", got)
 	}

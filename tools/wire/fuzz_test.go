@@ -66,7 +66,7 @@ func FuzzLocatorUpdate(f *testing.F) {
 			t.Fatalf("%v of %d records with challenge %v", lu.Operation, len(lu.Locators), lu.Challenge)
 		}
 		if lu.Validate() == nil {
-			if lu.Operation.IsProbe() && (lu.Challenge == 0 || len(lu.Locators) > LUProbeMaxLocators) {
+			if len(lu.Locators) > ilnp.LUMaxLocators || lu.Operation.IsProbe() && lu.Challenge == 0 {
 				t.Fatalf("Validate passed %+v", lu)
 			}
 			if !lu.Operation.IsProbe() && lu.Operation != ilnp.LUAdvertisement && lu.Operation != ilnp.LUAck {

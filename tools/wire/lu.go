@@ -21,10 +21,6 @@ const luHeaderLen = 4
 // probe or a probe reply, before the records.
 const luChallengeLen = 8
 
-// LUProbeMaxLocators is the most records a probe or probe reply may list
-// (the kernel's ILNP_PEER_LOCATORS_MAX).
-const LUProbeMaxLocators = 8
-
 // LUFormat tells which locator record layout a Locator Update uses.
 type LUFormat uint8
 
@@ -85,8 +81,9 @@ var LayerTypeLocatorUpdate = gopacket.RegisterLayerType(6156, gopacket.LayerType
 // An advertisement or ack (Operation 1, 2) is Num of Locs, Operation,
 // Reserved and the records. A probe or probe reply (Operation 3, 4) has
 // the 64-bit Challenge between Reserved and the records, and lists 0 to
-// LUProbeMaxLocators extended records (the set the probe asks to
-// confirm; a reply echoes the probe's challenge and records).
+// ilnp.LUMaxLocators extended records (the set the probe asks to
+// confirm; a reply echoes the probe's challenge and records); an
+// advertisement or ack lists 1 to ilnp.LUMaxLocators.
 type LocatorUpdate struct {
 	layers.BaseLayer
 	NumLocs   uint8
@@ -113,8 +110,8 @@ func (lu *LocatorUpdate) NextLayerType() gopacket.LayerType { return gopacket.La
 // the challenge), or the length does not fit Num of Locs: an
 // advertisement or ack needs at least one record, of either layout; a
 // probe or reply 0 or more extended records. Out-of-range field values
-// (Operation, reserved fields, a probe's challenge 0 or more than
-// LUProbeMaxLocators records) are left for Validate.
+// (Operation, reserved fields, a probe's challenge 0, more than
+// ilnp.LUMaxLocators records) are left for Validate.
 func (lu *LocatorUpdate) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	recs := lu.Locators[:0]
 	*lu = LocatorUpdate{}
@@ -181,21 +178,17 @@ func decodeRecord(r []byte, f LUFormat) LocatorRecord {
 
 // Validate checks the fields a sender must get right: Operation is
 // advertisement, ack, probe or probe reply, the reserved fields are zero,
-// and Num of Locs matches the records (1 or more for an advertisement or
-// ack, 0 to LUProbeMaxLocators for a probe or reply, whose challenge is
-// not 0). Code (in the ICMPv6 header) is checked by ValidateCode.
+// and Num of Locs matches the records (1 to ilnp.LUMaxLocators for an
+// advertisement or ack, 0 to ilnp.LUMaxLocators for a probe or reply,
+// whose challenge is not 0): the kernel drops an LU that lists more whole,
+// as malformed. Code (in the ICMPv6 header) is checked by ValidateCode.
 func (lu *LocatorUpdate) Validate() error {
 	var errs []error
 	switch lu.Operation {
 	case ilnp.LUAdvertisement, ilnp.LUAck:
-		if lu.NumLocs == 0 || int(lu.NumLocs) != len(lu.Locators) {
-			errs = append(errs, fmt.Errorf("%w: Num of Locs %d for %d records", ErrLUField, lu.NumLocs, len(lu.Locators)))
-		}
+		errs = append(errs, lu.numLocsErr(1))
 	case ilnp.LUProbe, ilnp.LUProbeReply:
-		if int(lu.NumLocs) != len(lu.Locators) || lu.NumLocs > LUProbeMaxLocators {
-			errs = append(errs, fmt.Errorf("%w: %v: Num of Locs %d for %d records, want 0 to %d",
-				ErrLUField, lu.Operation, lu.NumLocs, len(lu.Locators), LUProbeMaxLocators))
-		}
+		errs = append(errs, lu.numLocsErr(0))
 		if lu.Challenge == 0 {
 			errs = append(errs, fmt.Errorf("%w: %v: Challenge 0, which a probe never carries", ErrLUField, lu.Operation))
 		}
@@ -211,6 +204,17 @@ func (lu *LocatorUpdate) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// numLocsErr reports a Num of Locs that does not match the records or
+// lies outside least to ilnp.LUMaxLocators; nil when it is right.
+func (lu *LocatorUpdate) numLocsErr(least int) error {
+	n := int(lu.NumLocs)
+	if n == len(lu.Locators) && n >= least && n <= ilnp.LUMaxLocators {
+		return nil
+	}
+	return fmt.Errorf("%w: %v: Num of Locs %d for %d records, want %d to %d",
+		ErrLUField, lu.Operation, n, len(lu.Locators), least, ilnp.LUMaxLocators)
 }
 
 // ValidateCode checks the Code of the ICMPv6 header that carried lu: 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ func TestLocatorUpdateDecode(t *testing.T) {
 		body      string // after the ICMPv6 header
 		decodeErr error
 		checkErr  error
+		reason    string // in the Validate error, when set
 		op        ilnp.LUOp
 		challenge ilnp.Challenge
 		format    LUFormat
@@ -109,6 +111,14 @@ func TestLocatorUpdateDecode(t *testing.T) {
 			format:    LUFormatExtended,
 			locs:      []LocatorRecord{{Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}, {Locator: aa}},
 		},
+		{name: "advertisement of 8 records", body: "08 01 0000" + strings.Repeat("2001000200aa00aa 0000 0000 00000000", 8),
+			op: ilnp.LUAdvertisement, format: LUFormatExtended, locs: slices.Repeat([]LocatorRecord{{Locator: aa}}, 8)},
+		{name: "advertisement of 9 records", body: "09 01 0000" + strings.Repeat("2001000200aa00aa 0000 0000 00000000", 9),
+			checkErr: ErrLUField, reason: "advertisement: Num of Locs 9 for 9 records, want 1 to 8",
+			op: ilnp.LUAdvertisement, format: LUFormatExtended, locs: slices.Repeat([]LocatorRecord{{Locator: aa}}, 9)},
+		{name: "ack of 9 rfc6743 records", body: "09 02 0000" + strings.Repeat("2001000200aa00aa 0000 0000", 9),
+			checkErr: ErrLUField, reason: "ack: Num of Locs 9 for 9 records, want 1 to 8",
+			op: ilnp.LUAck, format: LUFormatRFC6743, locs: slices.Repeat([]LocatorRecord{{Locator: aa}}, 9)},
 		{name: "probe challenge 0", body: "00 03 0000 0000000000000000", checkErr: ErrLUField, op: ilnp.LUProbe, format: LUFormatExtended},
 		{name: "probe reply challenge 0", body: "01 04 0000 0000000000000000 2001000200aa00aa 0001 0000 00000384", checkErr: ErrLUField,
 			op: ilnp.LUProbeReply, format: LUFormatExtended, locs: []LocatorRecord{{Locator: aa, Preference: 1, Lifetime: 900}}},
@@ -145,6 +155,9 @@ func TestLocatorUpdateDecode(t *testing.T) {
 			}
 			if got := lu.Validate(); !errors.Is(got, tc.checkErr) || (got == nil) != (tc.checkErr == nil) {
 				t.Errorf("Validate() = %v, want %v", got, tc.checkErr)
+			}
+			if got := lu.Validate(); tc.reason != "" && (got == nil || !strings.Contains(got.Error(), tc.reason)) {
+				t.Errorf("Validate() = %v, want it to say %q", got, tc.reason)
 			}
 			if lu.Operation != tc.op || lu.Format != tc.format || lu.Challenge != tc.challenge {
 				t.Errorf("op %v format %v challenge %v, want %v %v %v", lu.Operation, lu.Format, lu.Challenge, tc.op, tc.format, tc.challenge)

@@ -173,8 +173,8 @@ func Probe(h Header, op ilnp.LUOp, challenge ilnp.Challenge, recs ...wire.Locato
 		return nil, fmt.Errorf("attack: probe of operation %v, want %v or %v", op, ilnp.LUProbe, ilnp.LUProbeReply)
 	}
 	lu := &wire.LocatorUpdate{NumLocs: uint8(len(recs)), Operation: op, Challenge: challenge, Locators: recs}
-	if len(recs) > wire.LUProbeMaxLocators {
-		return nil, fmt.Errorf("attack: probe of %d records, at most %d fit", len(recs), wire.LUProbeMaxLocators)
+	if len(recs) > ilnp.LUMaxLocators {
+		return nil, fmt.Errorf("attack: probe of %d records, at most %d fit", len(recs), ilnp.LUMaxLocators)
 	}
 	return LocatorUpdate(h, ilnp.LUCodeNone, lu)
 }

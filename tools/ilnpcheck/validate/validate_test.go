@@ -278,6 +278,11 @@ func TestViolations(t *testing.T) {
 			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "Num of Locs 9 for 9 records, want 0 to 8",
 		},
 		{
+			name: "advertisement of 9 locators",
+			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: lu(ilnp.LUAdvertisement, aa, bb, 3, 4, 5, 6, 7, 8, 9)}),
+			want: []validate.Kind{validate.KindLUMalformed}, frame: 12, text: "advertisement: Num of Locs 9 for 9 records, want 1 to 8",
+		},
+		{
 			name: "probe cut in its challenge",
 			edit: appendPkt(synth.Packet{Time: at(40), Src: cnDD, Dst: mnBB, Nonce: cnN,
 				Raw: icmpv6(t, cnDD, mnBB, cnN, []byte{0, byte(ilnp.LUProbe), 0, 0, 1, 2, 3})}),
