@@ -200,7 +200,8 @@ func readLUs(t *testing.T, pcap string) []luPacket {
 
 // checkLUs checks the Locator Update messages captured at MN: each
 // advertisement from MN carries MN's nonce and is acknowledged by CN with
-// CN's nonce; every checksum is good as tshark sees it. CN applies an
+// CN's nonce; every checksum is good as tshark sees it. MN's path probes
+// and their replies (patch 12's liveness and round trips) are counted. CN applies an
 // advertisement that changes MN's set only once MN answered CN's probe
 // (return routability), so the ack comes within two round trips plus 50
 // ms when a probe and its reply lie between, within one otherwise.
@@ -208,7 +209,7 @@ func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 	m.t.Helper()
 	p := m.cnPeer()
 	lus := readLUs(m.t, pcap)
-	var adverts, acks, probes, replies int
+	var adverts, acks, probes, replies, pathProbes int
 	var pending *luPacket
 	var probed, answered bool
 	for i := range lus {
@@ -237,6 +238,10 @@ func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 		case lu.op == ilnp.LUProbeReply && fromMN:
 			replies++
 			answered = probed
+		case lu.op == ilnp.LUProbe || lu.op == ilnp.LUProbeReply:
+			// MN's path probes (liveness and round trip) and CN's
+			// replies: under the nonces checked above.
+			pathProbes++
 		case lu.op == ilnp.LUAck && !fromMN:
 			acks++
 			if pending == nil {
@@ -256,6 +261,7 @@ func (m *mobile) checkLUs(pcap string, rtt time.Duration, wantAdverts int) {
 			m.t.Errorf("LU %s from %s -> %s: not a message of the handover", lu.op, lu.src, lu.dst)
 		}
 	}
+	m.t.Logf("captured %d path probes and replies of MN's", pathProbes)
 	if adverts != wantAdverts || acks != wantAdverts {
 		m.t.Errorf("captured %d LUs and %d LU-acks, want %d of each", adverts, acks, wantAdverts)
 	}
