@@ -171,9 +171,9 @@ func (l *live) works(t *testing.T, when string) {
 	udp, uerr := waitReport(srvU, true)
 	switch {
 	case terr != nil:
-		t.Errorf("%s: TCP MN->CN: %v", when, terr)
+		t.Errorf("%s: TCP MN->CN: %v\n%s", when, terr, l.paths(ctx, t))
 	case tcp.Bytes != tcpBytes:
-		t.Errorf("%s: TCP MN->CN: CN received %d of %d bytes", when, tcp.Bytes, tcpBytes)
+		t.Errorf("%s: TCP MN->CN: CN received %d of %d bytes\n%s", when, tcp.Bytes, tcpBytes, l.paths(ctx, t))
 	}
 	switch {
 	case uerr != nil:
@@ -182,6 +182,19 @@ func (l *live) works(t *testing.T, when string) {
 		t.Errorf("%s: UDP CN->MN: %d of %d datagrams lost", when, udp.Lost, udp.Total)
 	}
 	t.Logf("%s: TCP MN->CN %d bytes; UDP CN->MN %d of %d datagrams lost", when, tcp.Bytes, udp.Lost, udp.Total)
+}
+
+// paths is what MN and CN know of their paths and sockets, for a flow
+// that failed.
+func (l *live) paths(ctx context.Context, t *testing.T) string {
+	var b strings.Builder
+	for _, h := range []*testbed.Host{l.MN, l.CN} {
+		for _, args := range [][]string{{labtest.Bin(t, "ilnpctl"), "show", "paths"}, {labtest.Bin(t, "ilnpctl"), "stats"}, {"ss", "-tni"}} {
+			out, err := h.Run(ctx, args[0], args[1:]...)
+			fmt.Fprintf(&b, "%s: %v: %v\n%s\n", h.Name, args[1:], err, out)
+		}
+	}
+	return b.String()
 }
 
 func waitReport(srv *testbed.Proc, udp bool) (scenario.Report, error) {
