@@ -14,6 +14,7 @@ import (
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/capture"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 var (
@@ -22,20 +23,42 @@ var (
 	t0 = time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)
 )
 
+// pkt is a UDP packet whose checksum is as mode has it under the ipv6
+// rule (the default).
 func pkt(ms int, src, dst ilnp.ILV, n ilnp.Nonce, mode synth.ChecksumMode) synth.Packet {
 	return synth.Packet{Time: t0.Add(time.Duration(ms) * time.Millisecond), Src: src, Dst: dst, Nonce: n,
 		UDP: &layers.UDP{SrcPort: 40001, DstPort: 5001}, Payload: synth.Iperf2Payload(int32(ms), 100), Checksum: mode}
 }
 
-// files writes a valid capture, one with a bad checksum, a truncated one
-// and one of an unknown link type.
+// nidFile writes a capture that is valid under the nid checksum rule.
+func nidFile(t *testing.T) string {
+	t.Helper()
+	var pkts []synth.Packet
+	for i, n := range []ilnp.Nonce{ilnp.Nonce32(1), ilnp.Nonce32(2), ilnp.Nonce32(1)} {
+		src, dst := mn, cn
+		if i == 1 {
+			src, dst = cn, mn
+		}
+		p := pkt(i, src, dst, n, synth.ChecksumValid)
+		p.Rule = wire.RuleNID
+		pkts = append(pkts, p)
+	}
+	path := filepath.Join(t.TempDir(), "nid.pcap")
+	if err := synth.WriteFile(path, capture.FormatPcap, capture.LinkTypeEthernet, pkts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// files writes a valid capture, one with a checksum of the other rule, a
+// truncated one and one of an unknown link type.
 func files(t *testing.T) (valid, invalid, truncated, unknown string) {
 	t.Helper()
 	dir := t.TempDir()
 	good := []synth.Packet{
-		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
-		pkt(1, cn, mn, ilnp.Nonce32(2), synth.ChecksumILNP),
-		pkt(2, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
+		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumValid),
+		pkt(1, cn, mn, ilnp.Nonce32(2), synth.ChecksumValid),
+		pkt(2, mn, cn, ilnp.Nonce32(1), synth.ChecksumValid),
 	}
 	valid = filepath.Join(dir, "valid.pcap")
 	invalid = filepath.Join(dir, "invalid.pcapng")
@@ -44,7 +67,7 @@ func files(t *testing.T) (valid, invalid, truncated, unknown string) {
 	if err := synth.WriteFile(valid, capture.FormatPcap, capture.LinkTypeEthernet, good); err != nil {
 		t.Fatal(err)
 	}
-	bad := append(append([]synth.Packet(nil), good...), pkt(3, mn, cn, ilnp.Nonce32(1), synth.ChecksumWire))
+	bad := append(append([]synth.Packet(nil), good...), pkt(3, mn, cn, ilnp.Nonce32(1), synth.ChecksumOtherRule))
 	if err := synth.WriteFile(invalid, capture.FormatPcapNG, capture.LinkTypeLinuxSLL, bad); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +92,7 @@ func runCmd(args ...string) (code int, stdout, stderr string) {
 
 func TestExitStatus(t *testing.T) {
 	valid, invalid, truncated, unknown := files(t)
+	nidCapture := nidFile(t)
 	tests := []struct {
 		name   string
 		args   []string
@@ -78,6 +102,20 @@ func TestExitStatus(t *testing.T) {
 	}{
 		{"valid", []string{valid}, 0, "VALID", ""},
 		{"violation", []string{invalid}, 1, "[checksum-udp] UDP checksum", ""},
+		{"valid, ipv6 rule", []string{valid}, 0, "checksums (ipv6 rule): 3 verified", ""},
+		{"valid, --checksum-rule ipv6", []string{"--checksum-rule", "ipv6", valid}, 0, "checksums (ipv6 rule): 3 verified", ""},
+		{"violation names both rules", []string{invalid}, 1,
+			"is valid under the nid rule (NIDs only, RFC 6740), not under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums) checked", ""},
+		{"ipv6 capture, --checksum-rule nid", []string{"--checksum-rule=nid", valid}, 1,
+			"is valid under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums), not under the nid rule (NIDs only, RFC 6740) checked", ""},
+		{"nid capture, default rule", []string{nidCapture}, 1, "INVALID: 3 violations", ""},
+		{"nid capture, --checksum-rule nid", []string{"--checksum-rule", "nid", nidCapture}, 0, "checksums (nid rule): 3 verified", ""},
+		{"nid capture, --checksum-rule NID", []string{"--checksum-rule", "NID", nidCapture}, 0, "VALID", ""},
+		{"bad checksum rule", []string{"--checksum-rule", "wire", valid}, 2, "",
+			"ilnpcheck: invalid argument \"wire\" for \"--checksum-rule\" flag: unknown checksum rule \"wire\": want ipv6 or nid\nRun 'ilnpcheck --help' for usage"},
+		{"empty checksum rule", []string{"--checksum-rule=", valid}, 2, "", "want ipv6 or nid"},
+		{"checksum rule without value", []string{valid, "--checksum-rule"}, 2, "", "flag needs an argument: --checksum-rule"},
+		{"metrics does not check checksums", []string{"metrics", "--checksum-rule", "nid", valid}, 2, "", "unknown flag: --checksum-rule"},
 		{"valid and violation", []string{valid, invalid}, 1, "INVALID: 1 violations", ""},
 		{"truncated", []string{truncated}, 2, "UNREADABLE", "capture file is truncated: frame 3 breaks off"},
 		{"unknown link type", []string{unknown}, 2, "", "unsupported link type: link type 147"},
@@ -90,6 +128,8 @@ func TestExitStatus(t *testing.T) {
 		{"metrics truncated", []string{"metrics", truncated}, 2, "UNREADABLE", "truncated"},
 		{"metrics bad interval", []string{"metrics", "--interval", "0s", valid}, 2, "", "--interval must be positive"},
 		{"help", []string{"--help"}, 0, "EXIT STATUS", ""},
+		{"help on checksum rules", []string{"--help"}, 0, "CHECKSUM RULES", ""},
+		{"help on the flag", []string{"--help"}, 0, "--checksum-rule RULE   check TCP/UDP checksums under RULE: ipv6 (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums) or nid (NIDs only, RFC 6740) (default ipv6)", ""},
 		{"metrics help", []string{"metrics", "--help"}, 0, "misordering", ""},
 	}
 	for _, tc := range tests {
@@ -129,17 +169,26 @@ func TestJSON(t *testing.T) {
 				Kind  string
 			}
 			Packets []struct {
-				Frame int
-				Nonce string
+				Frame    int
+				Nonce    string
+				Checksum string
 			}
+			Checksums struct{ Rule string }
 		}
 	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
 	if doc.Valid || doc.Violations != 1 || len(doc.Files) != 2 || doc.Files[1].ViolationCounts["checksum-udp"] != 1 ||
+		doc.Files[0].Checksums.Rule != "ipv6" || doc.Files[1].Packets[3].Checksum != "nid-rule" ||
 		doc.Files[1].Violations[0].Frame != 4 || len(doc.Files[0].Packets) != 3 || doc.Files[0].Packets[1].Nonce != "00000002" {
 		t.Errorf("JSON document %+v", doc)
+	}
+
+	code, stdout, _ = runCmd("--json", "--packets", "--checksum-rule", "nid", invalid)
+	if code != 1 || !strings.Contains(stdout, `"checksums": {
+        "rule": "nid",`) || !strings.Contains(stdout, `"checksum": "wire-rule"`) || !strings.Contains(stdout, `"checksum": "good"`) {
+		t.Errorf("--checksum-rule nid: exit status %d, JSON lacks the rule or the verdicts:\n%s", code, stdout)
 	}
 
 	code, stdout, _ = runCmd("metrics", "--json", valid, invalid)
@@ -190,7 +239,7 @@ func TestPlot(t *testing.T) {
 func TestFragmented(t *testing.T) {
 	var pkts []synth.Packet
 	for i := range 3 {
-		p := pkt(i, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP)
+		p := pkt(i, mn, cn, ilnp.Nonce32(1), synth.ChecksumValid)
 		p.Payload = synth.Iperf2Payload(int32(i), 1470)
 		f, err := p.Fragments(1500, uint32(i+1), synth.NonceAfterFragment)
 		if err != nil {
@@ -203,7 +252,7 @@ func TestFragmented(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCmd(path)
-	if code != 0 || !strings.Contains(stdout, "fragmented: 3 ILNP datagrams, 3 reassembled and checked") || !strings.Contains(stdout, "checksums: 3 verified") {
+	if code != 0 || !strings.Contains(stdout, "fragmented: 3 ILNP datagrams, 3 reassembled and checked") || !strings.Contains(stdout, "checksums (ipv6 rule): 3 verified") {
 		t.Errorf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = runCmd("metrics", path)
@@ -226,7 +275,7 @@ func TestProbes(t *testing.T) {
 			LU: &synth.LU{Op: op, Code: code, Challenge: ch, Locators: locs}}
 	}
 	exchange := []synth.Packet{
-		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumILNP),
+		pkt(0, mn, cn, ilnp.Nonce32(1), synth.ChecksumValid),
 		lu(1, mn, cn, ilnp.Nonce32(1), ilnp.LUAdvertisement, 0, mn.L64, mnBB.L64),
 		lu(2, cn, mnBB, ilnp.Nonce32(2), ilnp.LUProbe, 0xabcdef, mn.L64, mnBB.L64),
 		lu(3, mnBB, cn, ilnp.Nonce32(1), ilnp.LUProbeReply, 0xabcdef, mn.L64, mnBB.L64),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ilnp-linux/ilnp/internal/cli"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 const validateLong = `ilnpcheck reads packet captures (pcap or pcapng, as tcpdump, dumpcap
@@ -35,13 +36,18 @@ CHECKS
   nonce-changed      one nonce per direction of a session; a session is
                      the pair of NIDs (the low 64 bits of the addresses),
                      a direction is (source NID, destination NID)
-  checksum-tcp,      TCP and UDP checksums are valid under the ILNP rule:
-  checksum-udp       the pseudo-header carries the NIDs only (locator bits
-                     zero). A value that is the offload seed Linux leaves
-                     with checksum offload (the folded NID-only
-                     pseudo-header sum) is counted as "left to offload",
-                     not verified; --strict-offload makes it a violation
-  checksum-icmpv6    ICMPv6 checksums over the addresses on the wire
+  checksum-tcp,      TCP and UDP checksums are valid under the checksum
+  checksum-udp       rule of --checksum-rule (see CHECKSUM RULES). A
+                     checksum valid only under the other rule is a
+                     violation that names both; a UDP checksum of zero
+                     is one too. A value that is the offload seed Linux
+                     leaves with checksum offload (the folded
+                     pseudo-header sum of the rule) is counted as "left
+                     to offload", not verified; --strict-offload makes
+                     it a violation. The other rule's seed is always a
+                     violation: offload would complete it wrongly
+  checksum-icmpv6    ICMPv6 checksums over the addresses on the wire,
+                     under either rule
   malformed          headers of an ILNP packet decode, lengths agree;
                      the fragments of a datagram fit together (no
                      overlap, RFC 5722)
@@ -65,6 +71,22 @@ CHECKS
                      to. Probes and replies are counted apart from the
                      LUs; an unanswered probe is counted, not a violation
 
+CHECKSUM RULES
+  The pseudo-header of an ILNP host's TCP and UDP checksums follows one
+  of two rules; --checksum-rule says which the capture is checked under.
+  ICMPv6 checksums are over the addresses on the wire under both.
+  ipv6   (the default) the addresses on the wire, locators included,
+         exactly as for IPv6 (RFC 8200 section 8.1): ILNP's TCP and UDP
+         checksums are IPv6's, so conntrack, firewalls and NICs verify
+         them. The rule of draft-bhatti-ilnp-tcp-udp-checksums (which
+         updates RFC 6740, 6741 and 6748), and the ILNP kernel's by
+         default (sysctl net.ipv6.ilnp_nid_checksum=0)
+  nid    the NIDs only: the upper 64 bits (the locator) of both
+         addresses zero, so that a checksum does not change with the
+         locators; the original rule of RFC 6740 and RFC 6741. The
+         kernel's rule in a network namespace with
+         net.ipv6.ilnp_nid_checksum=1
+
 Fragmented datagrams are reassembled (at most 4096 at once, each for
 at most 60 s of capture time) and the checksum of the whole datagram is
 verified; the fragments after the first count with the session of their
@@ -81,6 +103,7 @@ EXIT STATUS
      the other files are still checked and reported`
 
 const validateExample = `  ilnpcheck mn.pcap cn.pcapng
+  ilnpcheck --checksum-rule nid rfc6740-host.pcap
   ilnpcheck --json capture.pcap | jq '.files[].violation_counts'
   ilnpcheck --packets --max-report 0 capture.pcap`
 
@@ -89,6 +112,7 @@ type validateFlags struct {
 	packets       bool
 	maxReport     int
 	strictOffload bool
+	checksumRule  wire.ChecksumRule
 }
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -111,6 +135,7 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&fl.packets, "packets", false, "list every ILNP packet: addresses, nonce, checksum verdict, LU locators")
 	f.IntVar(&fl.maxReport, "max-report", 20, "list at most `N` violations of each kind in the text report (0: all)")
 	f.BoolVar(&fl.strictOffload, "strict-offload", false, "count TCP/UDP checksums left for offload as violations")
+	f.Var(&fl.checksumRule, "checksum-rule", "check TCP/UDP checksums under `RULE`: ipv6 (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums) or nid (NIDs only, RFC 6740)")
 	return cmd
 }
 
@@ -126,7 +151,7 @@ func runValidate(stdout, stderr io.Writer, files []string, fl validateFlags) err
 	unreadable := 0
 	for _, file := range files {
 		m := meter(stderr, file)
-		r, err := validate.CheckFile(file, validate.Options{Packets: fl.packets, StrictOffload: fl.strictOffload}, m.Update)
+		r, err := validate.CheckFile(file, validate.Options{Packets: fl.packets, StrictOffload: fl.strictOffload, ChecksumRule: fl.checksumRule}, m.Update)
 		m.Done()
 		if err != nil {
 			unreadable++

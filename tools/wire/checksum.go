@@ -2,8 +2,10 @@ package wire
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"net"
+	"strings"
 
 	"github.com/google/gopacket/layers"
 )
@@ -17,7 +19,7 @@ type PseudoHeader struct {
 }
 
 // NIDOnly returns p with the locator (upper 64 bits) of both addresses
-// set to zero: the ILNP pseudo-header for TCP and UDP.
+// set to zero: the pseudo-header for TCP and UDP under RuleNID.
 func (p PseudoHeader) NIDOnly() PseudoHeader {
 	clear(p.Src[:8])
 	clear(p.Dst[:8])
@@ -37,13 +39,100 @@ func (p PseudoHeader) sum() uint64 {
 	return s + uint64(p.Length) + uint64(p.Proto)
 }
 
-// ILNPPseudoHeader returns the pseudo-header an ILNP host uses for a
-// segment of protocol proto between src and dst (the addresses on the
-// wire): NID-only for TCP and UDP, the wire addresses for anything else
-// (ICMPv6 above all).
-func ILNPPseudoHeader(src, dst [16]byte, proto layers.IPProtocol, length int) PseudoHeader {
+// ChecksumRule names the pseudo-header an ILNP host uses for TCP and UDP
+// checksums. The zero value is RuleIPv6, the default.
+//
+// ICMPv6 (and any upper layer other than TCP and UDP) uses the addresses
+// on the wire under both rules.
+type ChecksumRule uint8
+
+// Checksum rules.
+const (
+	// RuleIPv6 (name "ipv6"): the pseudo-header holds the addresses on
+	// the wire, locators included, exactly as for IPv6 (RFC 8200 section
+	// 8.1), so ILNP's TCP and UDP checksums equal IPv6's and conntrack,
+	// firewalls and NICs can verify them
+	// (draft-bhatti-ilnp-tcp-udp-checksums). The kernel's default
+	// (net.ipv6.ilnp_nid_checksum=0).
+	RuleIPv6 ChecksumRule = iota
+	// RuleNID (name "nid"): the pseudo-header holds the NIDs only, the
+	// upper 64 bits (locator) of both addresses zero, so a checksum
+	// survives a change of locator: the original rule of RFC 6740 and
+	// RFC 6741. The kernel's net.ipv6.ilnp_nid_checksum=1.
+	RuleNID
+)
+
+var ruleNames = [...]string{RuleIPv6: "ipv6", RuleNID: "nid"}
+
+// String returns the rule's name, "ipv6" or "nid".
+func (r ChecksumRule) String() string {
+	if int(r) < len(ruleNames) {
+		return ruleNames[r]
+	}
+	return fmt.Sprintf("ChecksumRule(%d)", uint8(r))
+}
+
+// ParseChecksumRule returns the rule named s ("ipv6" or "nid", any case).
+func ParseChecksumRule(s string) (ChecksumRule, error) {
+	for r, name := range ruleNames {
+		if strings.EqualFold(s, name) {
+			return ChecksumRule(r), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown checksum rule %q: want ipv6 or nid", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (r ChecksumRule) MarshalText() ([]byte, error) {
+	if int(r) >= len(ruleNames) {
+		return nil, fmt.Errorf("unknown checksum rule %d", uint8(r))
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (r *ChecksumRule) UnmarshalText(b []byte) error {
+	v, err := ParseChecksumRule(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// Set implements flag.Value (and pflag.Value, with Type).
+func (r *ChecksumRule) Set(s string) error { return r.UnmarshalText([]byte(s)) }
+
+// Type implements pflag.Value.
+func (r *ChecksumRule) Type() string { return "rule" }
+
+// Other returns the other rule: RuleNID for RuleIPv6 and the reverse.
+func (r ChecksumRule) Other() ChecksumRule {
+	if r == RuleNID {
+		return RuleIPv6
+	}
+	return RuleNID
+}
+
+// NetworkLayer returns what to pass to layers.TCP or layers.UDP
+// SetNetworkLayerForChecksum so that gopacket.SerializeLayers computes
+// the checksum under r: ip6 itself under RuleIPv6, NIDOnly(ip6) under
+// RuleNID.
+func (r ChecksumRule) NetworkLayer(ip6 *layers.IPv6) *layers.IPv6 {
+	if r == RuleNID {
+		return NIDOnly(ip6)
+	}
+	return ip6
+}
+
+// ILNPPseudoHeader returns the pseudo-header an ILNP host following rule
+// uses for a segment of protocol proto between src and dst (the
+// addresses on the wire): for TCP and UDP, the wire addresses under
+// RuleIPv6 and the NIDs only under RuleNID; for anything else (ICMPv6
+// above all) the wire addresses under either rule.
+func ILNPPseudoHeader(rule ChecksumRule, src, dst [16]byte, proto layers.IPProtocol, length int) PseudoHeader {
 	p := PseudoHeader{Src: src, Dst: dst, Length: uint32(length), Proto: uint8(proto)}
-	if proto == layers.IPProtocolTCP || proto == layers.IPProtocolUDP {
+	if rule == RuleNID && (proto == layers.IPProtocolTCP || proto == layers.IPProtocolUDP) {
 		return p.NIDOnly()
 	}
 	return p
@@ -65,7 +154,8 @@ func VerifyChecksum(p PseudoHeader, segment []byte) bool {
 
 // NIDOnly returns a copy of ip6 whose addresses keep only their NIDs. Pass
 // it to layers.TCP or layers.UDP SetNetworkLayerForChecksum so that
-// gopacket.SerializeLayers computes the ILNP checksum:
+// gopacket.SerializeLayers computes the checksum under RuleNID (under
+// RuleIPv6 pass ip6 itself; ChecksumRule.NetworkLayer picks):
 //
 //	tcp.SetNetworkLayerForChecksum(wire.NIDOnly(ip6))
 func NIDOnly(ip6 *layers.IPv6) *layers.IPv6 {

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -47,54 +49,71 @@ func TestSumBytesMatchesRFC1071(t *testing.T) {
 	}
 }
 
-// TestChecksumRules checks ILNPPseudoHeader against gopacket's own
-// checksum code: TCP and UDP with NIDOnly addresses, ICMPv6 with the wire
-// addresses.
+// TestChecksumRules checks ILNPPseudoHeader under each rule against
+// gopacket's own checksum code: TCP and UDP over the wire addresses under
+// RuleIPv6 and over NIDOnly addresses under RuleNID, ICMPv6 over the wire
+// addresses under both.
 func TestChecksumRules(t *testing.T) {
 	src := [16]byte{0x20, 0x01, 0, 2, 0, 0xbb, 0, 0xbb, 8: 0xd2, 9: 0x50, 15: 0x0c}
 	dst := [16]byte{0x20, 0x01, 0, 2, 0, 0xdd, 0, 0xdd, 15: 0x0c}
 	ip6 := &layers.IPv6{Version: 6, HopLimit: 64, SrcIP: src[:], DstIP: dst[:]}
-	tests := []struct {
-		name  string
-		proto layers.IPProtocol
-		ilnp  bool // checksum computed by gopacket over NID-only addresses
-		layer func(net *layers.IPv6) gopacket.SerializableLayer
-	}{
-		{"tcp", layers.IPProtocolTCP, true, func(n *layers.IPv6) gopacket.SerializableLayer {
+	layer := map[layers.IPProtocol]func(net *layers.IPv6) gopacket.SerializableLayer{
+		layers.IPProtocolTCP: func(n *layers.IPv6) gopacket.SerializableLayer {
 			l := &layers.TCP{SrcPort: 40000, DstPort: 5001, Seq: 1, Ack: 2, ACK: true, Window: 100}
 			_ = l.SetNetworkLayerForChecksum(n)
 			return l
-		}},
-		{"udp", layers.IPProtocolUDP, true, func(n *layers.IPv6) gopacket.SerializableLayer {
+		},
+		layers.IPProtocolUDP: func(n *layers.IPv6) gopacket.SerializableLayer {
 			l := &layers.UDP{SrcPort: 40000, DstPort: 5001}
 			_ = l.SetNetworkLayerForChecksum(n)
 			return l
-		}},
-		{"icmpv6", layers.IPProtocolICMPv6, false, func(n *layers.IPv6) gopacket.SerializableLayer {
+		},
+		layers.IPProtocolICMPv6: func(n *layers.IPv6) gopacket.SerializableLayer {
 			l := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(layers.ICMPv6TypeEchoRequest, 0)}
 			_ = l.SetNetworkLayerForChecksum(n)
 			return l
-		}},
+		},
+	}
+	tests := []struct {
+		rule    ChecksumRule
+		proto   layers.IPProtocol
+		nidOnly bool // gopacket computes the checksum over NID-only addresses
+		both    bool // the checksum verifies under the other rule too
+	}{
+		{RuleIPv6, layers.IPProtocolTCP, false, false},
+		{RuleIPv6, layers.IPProtocolUDP, false, false},
+		{RuleIPv6, layers.IPProtocolICMPv6, false, true},
+		{RuleNID, layers.IPProtocolTCP, true, false},
+		{RuleNID, layers.IPProtocolUDP, true, false},
+		{RuleNID, layers.IPProtocolICMPv6, false, true},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.rule.String()+"/"+tc.proto.String(), func(t *testing.T) {
 			net := ip6
-			if tc.ilnp {
+			if tc.nidOnly {
 				net = NIDOnly(ip6)
+			}
+			if tc.proto != layers.IPProtocolICMPv6 {
+				if got := tc.rule.NetworkLayer(ip6); !got.SrcIP.Equal(net.SrcIP) || !got.DstIP.Equal(net.DstIP) {
+					t.Errorf("NetworkLayer: %v -> %v, want %v -> %v", got.SrcIP, got.DstIP, net.SrcIP, net.DstIP)
+				}
 			}
 			buf := gopacket.NewSerializeBuffer()
 			payload := gopacket.Payload("0123456789abcdefg") // odd length
-			if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, tc.layer(net), payload); err != nil {
+			if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, layer[tc.proto](net), payload); err != nil {
 				t.Fatal(err)
 			}
 			seg := buf.Bytes()
-			ph := ILNPPseudoHeader(src, dst, tc.proto, len(seg))
+			ph := ILNPPseudoHeader(tc.rule, src, dst, tc.proto, len(seg))
 			if !VerifyChecksum(ph, seg) {
-				t.Errorf("does not verify under ILNPPseudoHeader")
+				t.Errorf("does not verify under ILNPPseudoHeader(%v)", tc.rule)
+			}
+			if got := VerifyChecksum(ILNPPseudoHeader(tc.rule.Other(), src, dst, tc.proto, len(seg)), seg); got != tc.both {
+				t.Errorf("verifies under the other rule %v: %v, want %v", tc.rule.Other(), got, tc.both)
 			}
 			wirePH := PseudoHeader{Src: src, Dst: dst, Length: uint32(len(seg)), Proto: uint8(tc.proto)}
-			if got := VerifyChecksum(wirePH, seg); got == tc.ilnp {
-				t.Errorf("verifies under the wire pseudo-header: %v, want %v", got, !tc.ilnp)
+			if got := VerifyChecksum(wirePH, seg); got == tc.nidOnly {
+				t.Errorf("verifies under the wire pseudo-header: %v, want %v", got, !tc.nidOnly)
 			}
 			// Checksum with the field zeroed reproduces the field.
 			off := map[layers.IPProtocol]int{layers.IPProtocolTCP: 16, layers.IPProtocolUDP: 6, layers.IPProtocolICMPv6: 2}[tc.proto]
@@ -109,8 +128,73 @@ func TestChecksumRules(t *testing.T) {
 	if !NIDOnly(ip6).SrcIP.Equal(append(make([]byte, 8), src[8:]...)) || ip6.SrcIP[0] != 0x20 {
 		t.Errorf("NIDOnly changed the original or kept the locator")
 	}
+	if RuleIPv6.NetworkLayer(ip6) != ip6 {
+		t.Errorf("RuleIPv6.NetworkLayer does not return ip6 itself")
+	}
 	if s := (PseudoHeader{Length: 0x10000, Proto: 6}).Sum(); s != 7 {
 		t.Errorf("PseudoHeader.Sum = %#x, want 7", s)
+	}
+}
+
+func TestChecksumRuleNames(t *testing.T) {
+	var zero ChecksumRule
+	if zero != RuleIPv6 {
+		t.Errorf("zero ChecksumRule is %v, want ipv6", zero)
+	}
+	tests := []struct {
+		in      string
+		want    ChecksumRule
+		wantErr bool
+	}{
+		{"ipv6", RuleIPv6, false},
+		{"IPv6", RuleIPv6, false},
+		{"nid", RuleNID, false},
+		{"NID", RuleNID, false},
+		{"", 0, true},
+		{"wire", 0, true},
+		{"nid-only", 0, true},
+		{"rfc6740", 0, true},
+		{" ipv6", 0, true},
+	}
+	for _, tc := range tests {
+		got, err := ParseChecksumRule(tc.in)
+		if (err != nil) != tc.wantErr || (err == nil && got != tc.want) {
+			t.Errorf("ParseChecksumRule(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "want ipv6 or nid") {
+			t.Errorf("ParseChecksumRule(%q) error %q does not name the rules", tc.in, err)
+		}
+		var r ChecksumRule = 7
+		err = r.Set(tc.in)
+		if (err != nil) != tc.wantErr || (err == nil && r != tc.want) || (err != nil && r != 7) {
+			t.Errorf("Set(%q): rule %v, error %v", tc.in, r, err)
+		}
+	}
+	for _, r := range []ChecksumRule{RuleIPv6, RuleNID} {
+		b, err := json.Marshal(struct{ R ChecksumRule }{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back struct{ R ChecksumRule }
+		back.R = r.Other()
+		if err := json.Unmarshal(b, &back); err != nil || back.R != r {
+			t.Errorf("JSON %s round trip: %v, %v", b, back.R, err)
+		}
+		if p, err := ParseChecksumRule(r.String()); err != nil || p != r {
+			t.Errorf("ParseChecksumRule(%v.String()) = %v, %v", r, p, err)
+		}
+		if r.Other() == r || r.Other().Other() != r {
+			t.Errorf("%v.Other() = %v", r, r.Other())
+		}
+	}
+	if RuleIPv6.String() != "ipv6" || RuleNID.String() != "nid" || ChecksumRule(9).String() != "ChecksumRule(9)" {
+		t.Errorf("names %q %q %q", RuleIPv6, RuleNID, ChecksumRule(9))
+	}
+	if _, err := ChecksumRule(9).MarshalText(); err == nil {
+		t.Errorf("MarshalText of rule 9 succeeded")
+	}
+	if (&zero).Type() != "rule" {
+		t.Errorf("Type() = %q", (&zero).Type())
 	}
 }
 

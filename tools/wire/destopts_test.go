@@ -142,11 +142,11 @@ func TestDestOptsInParser(t *testing.T) {
 		t.Errorf("nonce = %v (%d options)", gotDst.Nonce, gotDst.NonceOptions)
 	}
 	seg := gotDst.LayerPayload()
-	ph := ILNPPseudoHeader(src, dst, layers.IPProtocolUDP, len(seg))
+	ph := ILNPPseudoHeader(RuleNID, src, dst, layers.IPProtocolUDP, len(seg))
 	if !VerifyChecksum(ph, seg) {
 		t.Errorf("UDP checksum %#04x does not verify under the NID-only rule", gotUDP.Checksum)
 	}
-	if VerifyChecksum(PseudoHeader{Src: src, Dst: dst, Length: uint32(len(seg)), Proto: 17}, seg) {
+	if VerifyChecksum(ILNPPseudoHeader(RuleIPv6, src, dst, layers.IPProtocolUDP, len(seg)), seg) {
 		t.Errorf("UDP checksum also verifies with the wire addresses; the test cannot tell the rules apart")
 	}
 

@@ -1,8 +1,10 @@
 // Package wire holds the on-the-wire formats of ILNP (RFC 6740-6744) as
 // used by this project: the Nonce destination option (RFC 6744), the
 // ICMPv6 Locator Update message (RFC 6743 and the paper's extended
-// 16-octet record form), and the ILNP transport checksum rule (TCP and
-// UDP pseudo-headers carry only the NIDs). The values they carry (NID,
+// 16-octet record form), and the ILNP transport checksum rules
+// (ChecksumRule: TCP and UDP pseudo-headers carry the wire addresses, as
+// for IPv6, under draft-bhatti-ilnp-tcp-udp-checksums, the default; or
+// the NIDs only under RFC 6740). The values they carry (NID,
 // L64, IL-V, nonce) and the protocol numbers are package ilnp's.
 //
 // The packet formats are gopacket layers. DestOpts and LocatorUpdate are
@@ -36,6 +38,7 @@
 // them with LocatorUpdate.DecodeFromBytes (or gopacket.NewPacket with
 // LayerTypeLocatorUpdate). To serialize a Locator Update, stack
 // layers.ICMPv6 (type 156) and LocatorUpdate; gopacket's ICMPv6 layer then
-// computes the standard checksum. For TCP and UDP, pass NIDOnly(ip6) to
-// SetNetworkLayerForChecksum so gopacket computes the ILNP checksum.
+// computes the standard checksum. For TCP and UDP, pass
+// rule.NetworkLayer(ip6) (NIDOnly(ip6) under RuleNID, ip6 under RuleIPv6)
+// to SetNetworkLayerForChecksum so gopacket computes the ILNP checksum.
 package wire

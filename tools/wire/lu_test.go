@@ -206,8 +206,10 @@ func TestLocatorUpdateSerializeRoundTrip(t *testing.T) {
 				t.Errorf("%v %v: packet of %d octets, want %d", f, op, len(pkt), want)
 			}
 			msg := pkt[48:]
-			if !VerifyChecksum(ILNPPseudoHeader(src, dst, layers.IPProtocolICMPv6, len(msg)), msg) {
-				t.Errorf("%v: ICMPv6 checksum does not verify with the wire addresses", f)
+			for _, rule := range []ChecksumRule{RuleIPv6, RuleNID} {
+				if !VerifyChecksum(ILNPPseudoHeader(rule, src, dst, layers.IPProtocolICMPv6, len(msg)), msg) {
+					t.Errorf("%v: ICMPv6 checksum does not verify with the wire addresses (rule %v)", f, rule)
+				}
 			}
 			var got LocatorUpdate
 			if err := got.DecodeFromBytes(msg[4:], gopacket.NilDecodeFeedback); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // WriteMixed writes n packets of a bidirectional ILNP exchange as the
@@ -24,6 +25,8 @@ type MixedOptions struct {
 	// as a packet.
 	FragmentMTU int
 	Placement   Placement
+	// Rule is the checksum rule of the packets (zero: wire.RuleIPv6).
+	Rule wire.ChecksumRule
 }
 
 // WriteMixedOptions is WriteMixed with options.
@@ -43,7 +46,7 @@ func WriteMixedOptions(w *Writer, n int, o MixedOptions) (int, error) {
 	)
 	for i := 0; out < n; i++ {
 		mn := ilnp.ILV{L64: l64[i%2], NID: mnNID}
-		p := Packet{Time: start.Add(time.Duration(i) * 100 * time.Microsecond)}
+		p := Packet{Time: start.Add(time.Duration(i) * 100 * time.Microsecond), Rule: o.Rule}
 		switch {
 		case i%100000 == 50000:
 			p.Src, p.Dst, p.Nonce = mn, cn, mnN

@@ -2,7 +2,9 @@
 // captures, for the tests and benchmarks of ilnpcheck. Packets are
 // assembled by hand around gopacket-serialized transport headers so that
 // a test can break exactly one thing (a checksum rule, a padding octet,
-// a nonce length) and keep the rest valid.
+// a nonce length) and keep the rest valid. Transport checksums follow
+// the checksum rule of each Packet (Packet.Rule; wire.RuleIPv6 unless
+// set), as do those of WriteMixedOptions and Scenario.
 package synth
 
 import (
@@ -17,23 +19,28 @@ import (
 	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
-// ChecksumMode says how the transport checksum of a Packet is filled in.
+// ChecksumMode says how the transport checksum of a Packet is filled in,
+// relative to the Packet's Rule. For an LU (ICMPv6, over the wire
+// addresses under both rules) the other rule's checksum and seed are the
+// rule's own.
 type ChecksumMode uint8
 
 // Checksum modes.
 const (
-	// ChecksumILNP: correct under the ILNP rule (NID-only for TCP and UDP,
-	// wire addresses for ICMPv6).
-	ChecksumILNP ChecksumMode = iota
-	// ChecksumWire: computed over the wire addresses (wrong for ILNP TCP/UDP).
-	ChecksumWire
-	// ChecksumCorrupt: the ILNP checksum with bits flipped.
+	// ChecksumValid: correct under the Packet's Rule (for TCP and UDP the
+	// wire addresses under wire.RuleIPv6, the NIDs only under
+	// wire.RuleNID; the wire addresses for ICMPv6).
+	ChecksumValid ChecksumMode = iota
+	// ChecksumOtherRule: correct under the other rule (Rule.Other()),
+	// wrong under the Packet's Rule for TCP and UDP.
+	ChecksumOtherRule
+	// ChecksumCorrupt: the checksum of the Packet's Rule with bits flipped.
 	ChecksumCorrupt
-	// ChecksumPartialNID: what Linux leaves for checksum offload, the
-	// folded NID-only pseudo-header sum.
-	ChecksumPartialNID
-	// ChecksumPartialWire: the offload seed over the wire addresses.
-	ChecksumPartialWire
+	// ChecksumPartial: what Linux leaves for checksum offload under the
+	// Packet's Rule, the folded pseudo-header sum.
+	ChecksumPartial
+	// ChecksumPartialOtherRule: the offload seed of the other rule.
+	ChecksumPartialOtherRule
 	// ChecksumZero: the field left 0.
 	ChecksumZero
 )
@@ -66,7 +73,10 @@ type Packet struct {
 	UDP *layers.UDP
 	LU  *LU
 
-	Payload  []byte
+	Payload []byte
+	// Rule is the checksum rule the sender follows (zero: wire.RuleIPv6);
+	// Checksum says what it puts in the field.
+	Rule     wire.ChecksumRule
 	Checksum ChecksumMode
 
 	// Raw, when not nil, is the whole IPv6 packet, used as it is.
@@ -83,7 +93,7 @@ func (p *Packet) Bytes() ([]byte, error) {
 		return nil, err
 	}
 	src, dst := p.Src.As16(), p.Dst.As16()
-	if err := fillChecksum(seg, csumOff, proto, src, dst, p.Checksum); err != nil {
+	if err := fillChecksum(seg, csumOff, proto, src, dst, p.Rule, p.Checksum); err != nil {
 		return nil, err
 	}
 
@@ -154,21 +164,21 @@ func (p *Packet) segment() (seg []byte, proto layers.IPProtocol, csumOff int, er
 	return seg, proto, csumOff, nil
 }
 
-func fillChecksum(seg []byte, off int, proto layers.IPProtocol, src, dst [16]byte, mode ChecksumMode) error {
-	ilnp := wire.ILNPPseudoHeader(src, dst, proto, len(seg))
-	onWire := wire.PseudoHeader{Src: src, Dst: dst, Length: uint32(len(seg)), Proto: uint8(proto)}
+func fillChecksum(seg []byte, off int, proto layers.IPProtocol, src, dst [16]byte, rule wire.ChecksumRule, mode ChecksumMode) error {
+	ph := wire.ILNPPseudoHeader(rule, src, dst, proto, len(seg))
+	other := wire.ILNPPseudoHeader(rule.Other(), src, dst, proto, len(seg))
 	var c uint16
 	switch mode {
-	case ChecksumILNP:
-		c = wire.Checksum(ilnp, seg)
-	case ChecksumWire:
-		c = wire.Checksum(onWire, seg)
+	case ChecksumValid:
+		c = wire.Checksum(ph, seg)
+	case ChecksumOtherRule:
+		c = wire.Checksum(other, seg)
 	case ChecksumCorrupt:
-		c = wire.Checksum(ilnp, seg) ^ 0x5a5a
-	case ChecksumPartialNID:
-		c = ilnp.Sum()
-	case ChecksumPartialWire:
-		c = onWire.Sum()
+		c = wire.Checksum(ph, seg) ^ 0x5a5a
+	case ChecksumPartial:
+		c = ph.Sum()
+	case ChecksumPartialOtherRule:
+		c = other.Sum()
 	case ChecksumZero:
 		c = 0
 	default:

@@ -7,6 +7,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/ilnp-linux/ilnp/tools/ilnp"
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // Phase is a moment from which the mobile node uses a set of locators.
@@ -28,6 +29,8 @@ type Scenario struct {
 	PacketsPerSec    int
 	PayloadOctets    int
 	MNNonce, CNNonce ilnp.Nonce
+	// Rule is the checksum rule of the packets (zero: wire.RuleIPv6).
+	Rule wire.ChecksumRule
 }
 
 // Packets returns the scenario's packets in time order.
@@ -58,5 +61,8 @@ func (s Scenario) Packets() []Packet {
 	// An LU and its ack are stamped between data packets; keep the
 	// capture in time order.
 	slices.SortStableFunc(out, func(a, b Packet) int { return a.Time.Compare(b.Time) })
+	for i := range out {
+		out[i].Rule = s.Rule
+	}
 	return out
 }

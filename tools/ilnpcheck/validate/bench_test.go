@@ -39,23 +39,31 @@ func BenchmarkValidateFragmented(b *testing.B) {
 	benchValidate(b, synth.MixedOptions{FragmentMTU: 1500})
 }
 
-func benchValidate(b *testing.B, o synth.MixedOptions) {
-	path := filepath.Join(b.TempDir(), "bench.pcap")
+// writeMixed writes n packets of synth's mixed exchange to a pcap file
+// and returns its path.
+func writeMixed(tb testing.TB, n int, o synth.MixedOptions) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "mixed.pcap")
 	f, err := os.Create(path)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	w, err := synth.NewWriter(f, capture.FormatPcap, capture.LinkTypeEthernet)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	n, err := synth.WriteMixedOptions(w, *benchPackets, o)
-	if err != nil {
-		b.Fatal(err)
+	if _, err := synth.WriteMixedOptions(w, n, o); err != nil {
+		tb.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	return path
+}
+
+func benchValidate(b *testing.B, o synth.MixedOptions) {
+	n := *benchPackets
+	path := writeMixed(b, n, o)
 	st, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -63,7 +71,7 @@ func benchValidate(b *testing.B, o synth.MixedOptions) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := validate.CheckFile(path, validate.Options{}, nil)
+		r, err := validate.CheckFile(path, validate.Options{ChecksumRule: o.Rule}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,8 @@
 // Package validate checks that every ILNP packet in a capture is well
 // formed: the Nonce option, one nonce per direction of a session, the
-// transport checksums under the ILNP rules, and the Locator Update
-// handshake.
+// transport checksums under the ILNP checksum rule chosen
+// (Options.ChecksumRule: the wire addresses by default, or the NIDs
+// only), and the Locator Update handshake.
 //
 // An ILNP packet is one whose Destination Options header carries a Nonce
 // option (type 139), or a fragment of a datagram whose first fragment
@@ -37,6 +38,14 @@ type Options struct {
 	// pseudo-header seed Linux writes with CHECKSUM_PARTIAL) as
 	// violations instead of as unverifiable.
 	StrictOffload bool
+	// ChecksumRule is the rule TCP and UDP checksums are checked
+	// against: wire.RuleIPv6 (the zero value, the wire addresses, as
+	// draft-bhatti-ilnp-tcp-udp-checksums and the kernel's default have
+	// it) or wire.RuleNID (the NIDs only, RFC 6740; the kernel's
+	// net.ipv6.ilnp_nid_checksum=1). A checksum valid only under the
+	// other rule, or the other rule's offload seed, is a violation.
+	// ICMPv6 checksums are over the wire addresses under both.
+	ChecksumRule wire.ChecksumRule
 	// Reassembly bounds the reassembly of fragmented datagrams (zero:
 	// the defaults, 4096 datagrams, 60 s, 64 MiB).
 	Reassembly decode.ReassemblyOptions
@@ -109,7 +118,7 @@ func NewChecker(opts Options) *Checker {
 		pending:  make(map[dirKey][]*luTxn),
 		answered: make(map[dirKey]*luTxn),
 		probes:   make(map[probeKey][]*probeTxn),
-		report:   Report{Other: OtherSummary{IPv6: make(map[string]int)}},
+		report:   Report{Other: OtherSummary{IPv6: make(map[string]int)}, Checksums: ChecksumSummary{Rule: opts.ChecksumRule}},
 		frags:    decode.NewReassembler(opts.Reassembly),
 	}
 }
@@ -449,7 +458,7 @@ func (c *Checker) checkSegment(s *segment, p *decode.Packet, d *decode.Datagram)
 	if s.proto == layers.IPProtocolUDP && int(binary.BigEndian.Uint16(s.data[4:6])) != len(s.data) {
 		c.udpLength(s, p, d)
 	}
-	v := classifyChecksum(s, off)
+	v := classifyChecksum(s, off, c.opts.ChecksumRule)
 	if v == ChecksumGood {
 		c.report.Checksums.Verified++
 		return v
@@ -489,20 +498,25 @@ func (c *Checker) checksumFailed(s *segment, off int, v ChecksumVerdict, p *deco
 		kind = KindChecksumUDP
 	}
 	field := binary.BigEndian.Uint16(s.data[off:])
+	rule := c.opts.ChecksumRule
 	switch v {
-	case ChecksumPartialNID:
+	case seedVerdict(rule):
 		c.report.Checksums.Offload++
 		if c.opts.StrictOffload {
-			c.violateAt(frame, t, kind, "%v checksum %#04x is the NID-only pseudo-header seed left for offload, not a checksum (--strict-offload)%s", s.proto, field, reassembledFrom(d))
+			c.violateAt(frame, t, kind, "%v checksum %#04x is the offload seed of %s left for offload, not a checksum (--strict-offload)%s", s.proto, field, ruleText(rule), reassembledFrom(d))
 		}
-	case ChecksumPartialWire:
-		c.violateAt(frame, t, kind, "%v checksum %#04x is an offload seed over the wire addresses: offload will complete it under the wrong pseudo-header%s", s.proto, field, reassembledFrom(d))
-	case ChecksumWireRule:
-		c.violateAt(frame, t, kind, "%v checksum %#04x is computed over the wire addresses, not the NIDs only%s", s.proto, field, reassembledFrom(d))
+	case seedVerdict(rule.Other()):
+		c.violateAt(frame, t, kind, "%v checksum %#04x is the offload seed of %s, not of %s checked: offload will complete it under the wrong pseudo-header%s", s.proto, field, ruleText(rule.Other()), ruleText(rule), reassembledFrom(d))
+	case validVerdict(rule.Other()):
+		c.violateAt(frame, t, kind, "%v checksum %#04x is valid under %s, not under %s checked%s", s.proto, field, ruleText(rule.Other()), ruleText(rule), reassembledFrom(d))
 	case ChecksumZero:
 		c.violateAt(frame, t, kind, "UDP checksum is zero, which IPv6 does not allow%s", reassembledFrom(d))
 	default:
-		c.violateAt(frame, t, kind, "%v checksum %#04x is wrong (want %#04x)%s", s.proto, field, expected(s, off), reassembledFrom(d))
+		under := "" // ICMPv6 is over the wire addresses under both rules
+		if s.proto != layers.IPProtocolICMPv6 {
+			under = " under " + ruleText(rule)
+		}
+		c.violateAt(frame, t, kind, "%v checksum %#04x is wrong (want %#04x%s)%s", s.proto, field, expected(s, off, rule), under, reassembledFrom(d))
 	}
 }
 

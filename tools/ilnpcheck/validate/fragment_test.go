@@ -11,6 +11,7 @@ import (
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/decode"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/synth"
 	"github.com/ilnp-linux/ilnp/tools/ilnpcheck/validate"
+	"github.com/ilnp-linux/ilnp/tools/wire"
 )
 
 // fragMTU splits the 3016-octet datagrams of fragmented into three
@@ -20,10 +21,10 @@ const fragMTU = 1280
 
 // fragmented returns the fragments of an iperf2 UDP datagram of 3000
 // octets from the MN to the CN, the nonce placed as pl, all at ms (plus
-// 0.1 ms per fragment).
-func fragmented(t *testing.T, ms float64, seq int32, id uint32, pl synth.Placement, mode synth.ChecksumMode) []synth.Packet {
+// 0.1 ms per fragment), its checksum as mode has it under rule.
+func fragmented(t *testing.T, ms float64, seq int32, id uint32, pl synth.Placement, rule wire.ChecksumRule, mode synth.ChecksumMode) []synth.Packet {
 	t.Helper()
-	p := synth.Packet{Time: at(ms), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(seq, 3000), Checksum: mode}
+	p := synth.Packet{Time: at(ms), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(seq, 3000), Rule: rule, Checksum: mode}
 	frags, err := p.Fragments(fragMTU, id, pl)
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +55,8 @@ func retime(ps []synth.Packet, ms float64) []synth.Packet {
 }
 
 func TestFragments(t *testing.T) {
-	after := fragmented(t, 0, 1, 7, synth.NonceAfterFragment, synth.ChecksumILNP)
-	before := fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, synth.ChecksumILNP)
+	after := fragmented(t, 0, 1, 7, synth.NonceAfterFragment, wire.RuleIPv6, synth.ChecksumValid)
+	before := fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, wire.RuleIPv6, synth.ChecksumValid)
 	whole := synth.Packet{Time: at(10), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: synth.Iperf2Payload(2, 100)}
 	// Options besides the nonce, in front of the fragment header.
 	n32 := []byte{ilnp.OptTypeNonce, 4, 0x11, 0x22, 0x33, 0x44}
@@ -151,7 +152,7 @@ func TestFragments(t *testing.T) {
 		},
 		{
 			name:  "bad reassembled checksum",
-			pkts:  append(fragmented(t, 0, 1, 7, synth.NonceAfterFragment, synth.ChecksumCorrupt), whole),
+			pkts:  append(fragmented(t, 0, 1, 7, synth.NonceAfterFragment, wire.RuleIPv6, synth.ChecksumCorrupt), whole),
 			want:  []validate.Kind{validate.KindChecksumUDP},
 			frame: 1, text: "is wrong (want 0x",
 			check: func(t *testing.T, r *validate.Report) {
@@ -163,10 +164,36 @@ func TestFragments(t *testing.T) {
 			},
 		},
 		{
-			name:  "reassembled checksum over the wire addresses, nonce before",
-			pkts:  retime(pick(fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, synth.ChecksumWire), 1, 2, 0), 0),
+			name:  "reassembled checksum under the nid rule, ipv6 checked, nonce before",
+			pkts:  retime(pick(fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, wire.RuleNID, synth.ChecksumValid), 1, 2, 0), 0),
 			want:  []validate.Kind{validate.KindChecksumUDP},
-			frame: 3, text: "over the wire addresses, not the NIDs only (datagram reassembled from frames 1, 2, 3)",
+			frame: 3, text: "is valid under the nid rule (NIDs only, RFC 6740), not under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums) checked (datagram reassembled from frames 1, 2, 3)",
+		},
+		{
+			name:  "reassembled checksum under the ipv6 rule, nid checked, nonce before",
+			pkts:  retime(pick(fragmented(t, 0, 1, 7, synth.NonceBeforeFragment, wire.RuleIPv6, synth.ChecksumValid), 1, 2, 0), 0),
+			opts:  validate.Options{ChecksumRule: wire.RuleNID},
+			want:  []validate.Kind{validate.KindChecksumUDP},
+			frame: 3, text: "is valid under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums), not under the nid rule (NIDs only, RFC 6740) checked (datagram reassembled from frames 1, 2, 3)",
+		},
+		{
+			name: "reassembled checksum under the nid rule, nid checked",
+			pkts: fragmented(t, 0, 1, 7, synth.NonceAfterFragment, wire.RuleNID, synth.ChecksumValid),
+			opts: validate.Options{ChecksumRule: wire.RuleNID},
+			check: func(t *testing.T, r *validate.Report) {
+				wantFrag(t, r, validate.FragmentSummary{Datagrams: 1, Reassembled: 1})
+				wantChecksums(t, r, 1)
+			},
+		},
+		{
+			name: "reassembled offload seed of the nid rule, nid checked",
+			pkts: fragmented(t, 0, 1, 7, synth.NonceAfterFragment, wire.RuleNID, synth.ChecksumPartial),
+			opts: validate.Options{ChecksumRule: wire.RuleNID},
+			check: func(t *testing.T, r *validate.Report) {
+				if r.Checksums.Offload != 1 || r.Checksums.Verified != 0 {
+					t.Errorf("checksums %+v, want 1 left to offload", r.Checksums)
+				}
+			},
 		},
 		{
 			name:  "overlapping fragments",
@@ -200,7 +227,7 @@ func TestFragments(t *testing.T) {
 			// evicted when the second arrives, and its remaining
 			// fragments have no first fragment.
 			name: "reassembly table full",
-			pkts: retime(append(append(pick(after, 0), fragmented(t, 0, 2, 8, synth.NonceAfterFragment, synth.ChecksumILNP)...), pick(after, 1, 2)...), 0),
+			pkts: retime(append(append(pick(after, 0), fragmented(t, 0, 2, 8, synth.NonceAfterFragment, wire.RuleIPv6, synth.ChecksumValid)...), pick(after, 1, 2)...), 0),
 			opts: validate.Options{Reassembly: decode.ReassemblyOptions{MaxDatagrams: 1}},
 			check: func(t *testing.T, r *validate.Report) {
 				wantFrag(t, r, validate.FragmentSummary{Datagrams: 2, Reassembled: 1, Incomplete: 1, Evicted: 1, Unattributed: 2})
@@ -310,7 +337,7 @@ func wantDirection(t *testing.T, r *validate.Report, packets, firstFrame int) {
 // TestFragmentRecords: with --packets, the first fragment carries the
 // verdict of its reassembled datagram, the others count with it.
 func TestFragmentRecords(t *testing.T) {
-	frags := retime(pick(fragmented(t, 0, 1, 7, synth.NonceAfterFragment, synth.ChecksumILNP), 1, 0, 2), 0)
+	frags := retime(pick(fragmented(t, 0, 1, 7, synth.NonceAfterFragment, wire.RuleIPv6, synth.ChecksumValid), 1, 0, 2), 0)
 	r := check(t, frags, validate.Options{Packets: true})
 	if !r.Valid() || len(r.Packets) != 3 {
 		t.Fatalf("valid %v, records %+v", r.Valid(), r.Packets)

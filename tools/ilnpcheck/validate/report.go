@@ -26,7 +26,8 @@ const (
 	// KindNonceChanged: a direction of a session carries a second nonce.
 	KindNonceChanged Kind = "nonce-changed"
 	// KindChecksumTCP, KindChecksumUDP: the checksum is not valid under
-	// the NID-only pseudo-header.
+	// the checked rule (Options.ChecksumRule): wrong, valid only under
+	// the other rule, the other rule's offload seed, or (UDP) zero.
 	KindChecksumTCP Kind = "checksum-tcp"
 	KindChecksumUDP Kind = "checksum-udp"
 	// KindChecksumICMPv6: the ICMPv6 checksum (wire addresses) is wrong.
@@ -141,9 +142,11 @@ type OtherSummary struct {
 
 // ChecksumSummary counts transport checksums of ILNP packets.
 type ChecksumSummary struct {
-	Verified  int `json:"verified"`
-	Offload   int `json:"offload_pending"` // NID-only offload seeds, not verifiable
-	Truncated int `json:"truncated"`       // cut by the snap length
+	// Rule is the TCP/UDP checksum rule checked (Options.ChecksumRule).
+	Rule      wire.ChecksumRule `json:"rule"`
+	Verified  int               `json:"verified"`
+	Offload   int               `json:"offload_pending"` // offload seeds of Rule, not verifiable
+	Truncated int               `json:"truncated"`       // cut by the snap length
 }
 
 // Session is an ILNP session: the two directions between a pair of NIDs.

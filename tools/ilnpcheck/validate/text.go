@@ -54,9 +54,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	}
 	ew.printf("  not ILNP: %s\n", r.Other.text())
 	c := r.Checksums
-	ew.printf("  checksums: %d verified", c.Verified)
+	ew.printf("  checksums (%v rule): %d verified", c.Rule, c.Verified)
 	if c.Offload > 0 {
-		ew.printf(", %d left to offload (NID-only seed, not verifiable)", c.Offload)
+		ew.printf(", %d left to offload (%v-rule seed, not verifiable)", c.Offload, c.Rule)
 	}
 	if c.Truncated > 0 {
 		ew.printf(", %d cut by the snap length", c.Truncated)

@@ -34,12 +34,15 @@ func tshark(t testing.TB) string {
 
 // tsharkFields are the fields compared, checked against
 // `tshark -G fields | grep -i ilnp` (Wireshark 4.0).
-var tsharkFields = []string{"frame.number", "ipv6.opt.ilnp_nonce", "icmpv6.ilnp.nb_locator", "icmpv6.checksum.status"}
+var tsharkFields = []string{"frame.number", "ipv6.opt.ilnp_nonce", "icmpv6.ilnp.nb_locator", "icmpv6.checksum.status", "tcp.checksum.status", "udp.checksum.status"}
 
 // TestAgreesWithTshark checks that the nonces, the Locator Update locator
-// lists and the ICMPv6 checksum verdicts ilnpcheck reports equal what
-// tshark's own dissectors decode from the same capture. Wireshark knows
-// only the RFC 6743 record layout, so the LUs here use it.
+// lists and the checksum verdicts ilnpcheck reports equal what tshark's
+// own dissectors decode from the same capture. Under the ipv6 checksum
+// rule (draft-bhatti-ilnp-tcp-udp-checksums, the default) ILNP's TCP and
+// UDP checksums are IPv6's, so tshark's verdicts on them must agree too;
+// a NID-only (RFC 6740) checksum is bad to both. Wireshark knows only the
+// RFC 6743 record layout, so the LUs here use it.
 func TestAgreesWithTshark(t *testing.T) {
 	bin := tshark(t)
 	n32 := []byte{ilnp.OptTypeNonce, 4, 0xfe, 0xed, 0xfa, 0xce}
@@ -61,6 +64,8 @@ func TestAgreesWithTshark(t *testing.T) {
 		{Time: at(9), Src: cnDD, Dst: mnBB, Nonce: cnN, LU: rfc(ilnp.LUAck, bb)},
 		{Time: at(10), Src: mnAA, Dst: cnDD, LU: rfc(ilnp.LUAdvertisement, aa)}, // no nonce
 		{Time: at(11), Src: mnAA, Dst: cnDD, UDP: udp(), Payload: []byte("plain")},
+		{Time: at(12), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(13), Payload: []byte("nid"), Checksum: synth.ChecksumOtherRule},
+		{Time: at(13), Src: cnDD, Dst: mnAA, Nonce: cnN, UDP: udp(), Payload: []byte("bad"), Checksum: synth.ChecksumCorrupt},
 	}
 	for _, tc := range []struct {
 		format capture.Format
@@ -86,16 +91,16 @@ func TestAgreesWithTshark(t *testing.T) {
 			if len(theirs) != len(pkts) {
 				t.Fatalf("tshark printed %d frames, want %d", len(theirs), len(pkts))
 			}
-			var nonces, lus, bad int
+			var nonces, lus, bad, transportGood, transportBad int
 			for frame := 1; frame <= len(pkts); frame++ {
 				got, want := ours[frame], theirs[frame]
-				if frame == 11 {
+				if _, ok := ours[frame]; !ok {
 					// Not an ILNP packet (no nonce): ilnpcheck lists no
-					// record for it, only a violation; compare the nonce.
+					// record for it; compare the nonce.
 					want = row{nonce: want.nonce}
-					if r.ViolationCounts[validate.KindLUNoNonce] != 1 {
-						t.Errorf("LU without nonce not reported: %+v", r.Violations)
-					}
+				}
+				if frame == 11 && r.ViolationCounts[validate.KindLUNoNonce] != 1 {
+					t.Errorf("LU without nonce not reported: %+v", r.Violations)
 				}
 				if got != want {
 					t.Errorf("frame %d: ilnpcheck %+v, tshark %+v", frame, got, want)
@@ -109,10 +114,17 @@ func TestAgreesWithTshark(t *testing.T) {
 				if want.checksum == "0" {
 					bad++
 				}
+				switch want.transport {
+				case "1":
+					transportGood++
+				case "0":
+					transportBad++
+				}
 			}
 			// The comparison must have had something to compare.
-			if nonces != 10 || lus != 6 || bad != 2 {
-				t.Errorf("compared %d nonces, %d LUs, %d bad checksums; want 10, 6, 2", nonces, lus, bad)
+			if nonces != 12 || lus != 6 || bad != 2 || transportGood != 4 || transportBad != 2 {
+				t.Errorf("compared %d nonces, %d LUs, %d bad ICMPv6 checksums, %d good and %d bad TCP/UDP checksums; want 12, 6, 2, 4, 2",
+					nonces, lus, bad, transportGood, transportBad)
 			}
 		})
 	}
@@ -123,6 +135,9 @@ type row struct {
 	nonce    string // hex
 	locators string // 0x%016x, comma-separated
 	checksum string // ICMPv6 only: "1" good, "0" bad (tshark's PROTO_CHECKSUM_E_*)
+	// transport is the same for TCP and UDP, which tshark checks over
+	// the wire addresses (the ipv6 rule).
+	transport string
 }
 
 func ourRow(p validate.PacketRecord) row {
@@ -132,22 +147,26 @@ func ourRow(p validate.PacketRecord) row {
 		locs[i] = fmt.Sprintf("0x%016x", uint64(l))
 	}
 	r.locators = strings.Join(locs, ",")
-	if p.Proto == "icmpv6" {
-		switch p.Checksum {
-		case validate.ChecksumGood:
-			r.checksum = "1"
-		case validate.ChecksumBad:
-			r.checksum = "0"
-		default:
-			r.checksum = p.Checksum.String()
-		}
+	status := p.Checksum.String()
+	switch p.Checksum {
+	case validate.ChecksumGood:
+		status = "1"
+	case validate.ChecksumBad, validate.ChecksumNIDRule: // bad over the wire addresses
+		status = "0"
+	}
+	switch p.Proto {
+	case "icmpv6":
+		r.checksum = status
+	case "tcp", "udp":
+		r.transport = status
 	}
 	return r
 }
 
 func runTshark(t *testing.T, bin, path string) map[int]row {
 	t.Helper()
-	args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
+	args := []string{"-n", "-r", path, "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
 	for _, f := range tsharkFields {
 		args = append(args, "-e", f)
 	}
@@ -167,7 +186,7 @@ func runTshark(t *testing.T, bin, path string) map[int]row {
 		if err != nil {
 			t.Fatalf("tshark frame number %q: %v", f[0], err)
 		}
-		out[n] = row{nonce: strings.ReplaceAll(f[1], ":", ""), locators: f[2], checksum: f[3]}
+		out[n] = row{nonce: strings.ReplaceAll(f[1], ":", ""), locators: f[2], checksum: f[3], transport: f[4] + f[5]}
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -87,6 +88,229 @@ func check(t *testing.T, pkts []synth.Packet, opts validate.Options) *validate.R
 	return r
 }
 
+// withRule returns pkts with the checksum rule of their sender set to
+// rule.
+func withRule(pkts []synth.Packet, rule wire.ChecksumRule) []synth.Packet {
+	out := append([]synth.Packet(nil), pkts...)
+	for i := range out {
+		out[i].Rule = rule
+	}
+	return out
+}
+
+// TestValidSessionRules checks the valid session sent under each rule
+// against each rule: valid under its own, and under the other every TCP
+// and UDP checksum (not the LUs') is a violation that names both rules.
+func TestValidSessionRules(t *testing.T) {
+	for _, tc := range []struct {
+		sent, checked wire.ChecksumRule
+		valid         bool
+		verdict       validate.ChecksumVerdict // of the TCP and UDP packets
+		text          string
+	}{
+		{wire.RuleIPv6, wire.RuleIPv6, true, validate.ChecksumGood, ""},
+		{wire.RuleNID, wire.RuleNID, true, validate.ChecksumGood, ""},
+		{wire.RuleNID, wire.RuleIPv6, false, validate.ChecksumNIDRule,
+			"is valid under the nid rule (NIDs only, RFC 6740), not under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums) checked"},
+		{wire.RuleIPv6, wire.RuleNID, false, validate.ChecksumWireRule,
+			"is valid under the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums), not under the nid rule (NIDs only, RFC 6740) checked"},
+	} {
+		t.Run(fmt.Sprintf("sent-%v/checked-%v", tc.sent, tc.checked), func(t *testing.T) {
+			r := check(t, withRule(validSession(), tc.sent), validate.Options{Packets: true, ChecksumRule: tc.checked})
+			if r.Valid() != tc.valid {
+				t.Fatalf("valid %v, want %v: %+v", r.Valid(), tc.valid, r.Violations)
+			}
+			for _, p := range r.Packets {
+				want := tc.verdict
+				if p.Proto == "icmpv6" {
+					want = validate.ChecksumGood
+				}
+				if p.Checksum != want {
+					t.Errorf("frame %d (%s): checksum %v, want %v", p.Frame, p.Proto, p.Checksum, want)
+				}
+			}
+			if tc.valid {
+				if r.Checksums.Verified != 10 || r.Checksums.Rule != tc.checked {
+					t.Errorf("checksums %+v", r.Checksums)
+				}
+				return
+			}
+			if r.ViolationCounts[validate.KindChecksumTCP] != 3 || r.ViolationCounts[validate.KindChecksumUDP] != 1 || len(r.Violations) != 4 {
+				t.Errorf("violations %+v", r.Violations)
+			}
+			for _, v := range r.Violations {
+				if !strings.Contains(v.Message, tc.text) {
+					t.Errorf("message %q lacks %q", v.Message, tc.text)
+				}
+			}
+			if r.Checksums.Verified != 6 {
+				t.Errorf("checksums %+v, want the 6 LUs verified", r.Checksums)
+			}
+		})
+	}
+}
+
+// TestMixedRules validates synth's mixed exchange (fragmented too) sent
+// under each rule against each rule: valid under its own, and under the
+// other a violation for every TCP and UDP packet, none for the LUs.
+func TestMixedRules(t *testing.T) {
+	const n = 2000
+	for _, mtu := range []int{0, 1500} {
+		for _, sent := range []wire.ChecksumRule{wire.RuleIPv6, wire.RuleNID} {
+			for _, checked := range []wire.ChecksumRule{wire.RuleIPv6, wire.RuleNID} {
+				t.Run(fmt.Sprintf("mtu%d/sent-%v/checked-%v", mtu, sent, checked), func(t *testing.T) {
+					path := writeMixed(t, n, synth.MixedOptions{FragmentMTU: mtu, Rule: sent})
+					r, err := validate.CheckFile(path, validate.Options{ChecksumRule: checked}, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sent == checked {
+						if !r.Valid() {
+							t.Fatalf("violations %+v", r.Violations[:min(len(r.Violations), 3)])
+						}
+						return
+					}
+					// Every datagram is TCP or UDP (no LU in the first 50000
+					// packets), one a packet or reassembled from fragments.
+					tcpUDP := r.ViolationCounts[validate.KindChecksumTCP] + r.ViolationCounts[validate.KindChecksumUDP]
+					if r.Checksums.Verified != 0 || tcpUDP == 0 || tcpUDP != len(r.Violations) ||
+						tcpUDP != r.ILNP.Packets-r.ILNP.Fragments+r.Fragmentation.Reassembled {
+						t.Errorf("%d TCP/UDP checksum violations of %d violations; ILNP %+v, checksums %+v, fragmentation %+v",
+							tcpUDP, len(r.Violations), r.ILNP, r.Checksums, r.Fragmentation)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestChecksumRules checks one packet's transport checksum, the sender's
+// and the checker's rule in the first column: what the field holds
+// (synth's mode, relative to that rule), the verdict, and the violation.
+func TestChecksumRules(t *testing.T) {
+	const (
+		ipv6Text = "the ipv6 rule (wire addresses, draft-bhatti-ilnp-tcp-udp-checksums)"
+		nidText  = "the nid rule (NIDs only, RFC 6740)"
+	)
+	tcpPkt := func(mode synth.ChecksumMode) synth.Packet {
+		return synth.Packet{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(9), Payload: []byte("x"), Checksum: mode}
+	}
+	udpPkt := func(mode synth.ChecksumMode) synth.Packet {
+		return synth.Packet{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: mode}
+	}
+	luPkt := func(mode synth.ChecksumMode) synth.Packet { // a probe: unanswered, it is no violation
+		return synth.Packet{Time: at(0), Src: mnAA, Dst: cnDD, Nonce: mnN, LU: probe(ilnp.LUProbe, 7, aa), Checksum: mode}
+	}
+	tests := []struct {
+		rule    wire.ChecksumRule // the sender's and the checker's
+		name    string
+		pkt     synth.Packet
+		strict  bool
+		verdict validate.ChecksumVerdict
+		kind    validate.Kind // "" for none
+		text    string
+		offload int
+	}{
+		{wire.RuleIPv6, "TCP valid", tcpPkt(synth.ChecksumValid), false, validate.ChecksumGood, "", "", 0},
+		{wire.RuleNID, "TCP valid", tcpPkt(synth.ChecksumValid), false, validate.ChecksumGood, "", "", 0},
+		{wire.RuleIPv6, "UDP valid", udpPkt(synth.ChecksumValid), false, validate.ChecksumGood, "", "", 0},
+		{wire.RuleNID, "UDP valid", udpPkt(synth.ChecksumValid), false, validate.ChecksumGood, "", "", 0},
+
+		{wire.RuleIPv6, "TCP under the other rule", tcpPkt(synth.ChecksumOtherRule), false, validate.ChecksumNIDRule,
+			validate.KindChecksumTCP, "is valid under " + nidText + ", not under " + ipv6Text + " checked", 0},
+		{wire.RuleNID, "TCP under the other rule", tcpPkt(synth.ChecksumOtherRule), false, validate.ChecksumWireRule,
+			validate.KindChecksumTCP, "is valid under " + ipv6Text + ", not under " + nidText + " checked", 0},
+		{wire.RuleIPv6, "UDP under the other rule", udpPkt(synth.ChecksumOtherRule), false, validate.ChecksumNIDRule,
+			validate.KindChecksumUDP, "is valid under " + nidText + ", not under " + ipv6Text, 0},
+		{wire.RuleNID, "UDP under the other rule", udpPkt(synth.ChecksumOtherRule), false, validate.ChecksumWireRule,
+			validate.KindChecksumUDP, "is valid under " + ipv6Text + ", not under " + nidText, 0},
+
+		{wire.RuleIPv6, "TCP corrupt", tcpPkt(synth.ChecksumCorrupt), false, validate.ChecksumBad,
+			validate.KindChecksumTCP, "is wrong (want 0x", 0},
+		{wire.RuleNID, "TCP corrupt", tcpPkt(synth.ChecksumCorrupt), false, validate.ChecksumBad,
+			validate.KindChecksumTCP, "under " + nidText + ")", 0},
+		{wire.RuleIPv6, "UDP corrupt", udpPkt(synth.ChecksumCorrupt), false, validate.ChecksumBad,
+			validate.KindChecksumUDP, "under " + ipv6Text + ")", 0},
+		{wire.RuleIPv6, "UDP zero", udpPkt(synth.ChecksumZero), false, validate.ChecksumZero,
+			validate.KindChecksumUDP, "UDP checksum is zero", 0},
+		{wire.RuleNID, "UDP zero", udpPkt(synth.ChecksumZero), false, validate.ChecksumZero,
+			validate.KindChecksumUDP, "UDP checksum is zero", 0},
+
+		// The offload seed of the rule checked is left to offload ...
+		{wire.RuleIPv6, "UDP offload seed", udpPkt(synth.ChecksumPartial), false, validate.ChecksumPartialWire, "", "", 1},
+		{wire.RuleNID, "UDP offload seed", udpPkt(synth.ChecksumPartial), false, validate.ChecksumPartialNID, "", "", 1},
+		{wire.RuleIPv6, "TCP offload seed", tcpPkt(synth.ChecksumPartial), false, validate.ChecksumPartialWire, "", "", 1},
+		{wire.RuleNID, "TCP offload seed", tcpPkt(synth.ChecksumPartial), false, validate.ChecksumPartialNID, "", "", 1},
+		// ... or a violation with --strict-offload ...
+		{wire.RuleIPv6, "UDP offload seed, strict", udpPkt(synth.ChecksumPartial), true, validate.ChecksumPartialWire,
+			validate.KindChecksumUDP, "is the offload seed of " + ipv6Text + " left for offload, not a checksum (--strict-offload)", 1},
+		{wire.RuleNID, "UDP offload seed, strict", udpPkt(synth.ChecksumPartial), true, validate.ChecksumPartialNID,
+			validate.KindChecksumUDP, "is the offload seed of " + nidText + " left for offload, not a checksum (--strict-offload)", 1},
+		// ... and the other rule's seed always a violation.
+		{wire.RuleIPv6, "UDP offload seed of the other rule", udpPkt(synth.ChecksumPartialOtherRule), false, validate.ChecksumPartialNID,
+			validate.KindChecksumUDP, "is the offload seed of " + nidText + ", not of " + ipv6Text + " checked: offload will complete it under the wrong pseudo-header", 0},
+		{wire.RuleNID, "UDP offload seed of the other rule", udpPkt(synth.ChecksumPartialOtherRule), false, validate.ChecksumPartialWire,
+			validate.KindChecksumUDP, "is the offload seed of " + ipv6Text + ", not of " + nidText + " checked", 0},
+		{wire.RuleNID, "TCP offload seed of the other rule, strict", tcpPkt(synth.ChecksumPartialOtherRule), true, validate.ChecksumPartialWire,
+			validate.KindChecksumTCP, "offload will complete it under the wrong pseudo-header", 0},
+
+		// ICMPv6 is over the wire addresses under both rules.
+		{wire.RuleIPv6, "LU under the other rule is the same", luPkt(synth.ChecksumOtherRule), false, validate.ChecksumGood, "", "", 0},
+		{wire.RuleNID, "LU under the other rule is the same", luPkt(synth.ChecksumOtherRule), false, validate.ChecksumGood, "", "", 0},
+		{wire.RuleIPv6, "LU corrupt", luPkt(synth.ChecksumCorrupt), false, validate.ChecksumBad,
+			validate.KindChecksumICMPv6, "ICMPv6 checksum", 0},
+		{wire.RuleNID, "LU corrupt", luPkt(synth.ChecksumCorrupt), false, validate.ChecksumBad,
+			validate.KindChecksumICMPv6, "ICMPv6 checksum", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule.String()+"/"+tc.name, func(t *testing.T) {
+			p := tc.pkt
+			p.Rule = tc.rule
+			r := check(t, []synth.Packet{p}, validate.Options{Packets: true, StrictOffload: tc.strict, ChecksumRule: tc.rule})
+			if len(r.Packets) != 1 || r.Packets[0].Checksum != tc.verdict {
+				t.Fatalf("packets %+v, want verdict %v", r.Packets, tc.verdict)
+			}
+			if r.Checksums.Offload != tc.offload || r.Checksums.Rule != tc.rule {
+				t.Errorf("checksums %+v, want %d left to offload under %v", r.Checksums, tc.offload, tc.rule)
+			}
+			if tc.kind == "" {
+				if !r.Valid() {
+					t.Errorf("violations %+v", r.Violations)
+				}
+			} else {
+				if len(r.Violations) != 1 || r.Violations[0].Kind != tc.kind {
+					t.Fatalf("violations %+v, want one %v", r.Violations, tc.kind)
+				}
+				if m := r.Violations[0].Message; !strings.Contains(m, tc.text) {
+					t.Errorf("message %q lacks %q", m, tc.text)
+				} else if tc.kind == validate.KindChecksumICMPv6 && strings.Contains(m, "rule") {
+					t.Errorf("ICMPv6 message %q names a rule", m)
+				}
+			}
+			var text bytes.Buffer
+			if err := r.WriteText(&text, validate.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("checksums (%v rule): ", tc.rule)
+			if tc.offload > 0 {
+				want = fmt.Sprintf("%d left to offload (%v-rule seed, not verifiable)", tc.offload, tc.rule)
+			}
+			if !strings.Contains(text.String(), want) {
+				t.Errorf("text report lacks %q:\n%s", want, text.String())
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []string{fmt.Sprintf(`"checksums":{"rule":"%v",`, tc.rule), fmt.Sprintf(`"checksum":"%v"`, tc.verdict)} {
+				if !bytes.Contains(b, []byte(w)) {
+					t.Errorf("JSON lacks %s", w)
+				}
+			}
+		})
+	}
+}
+
 func TestValidSession(t *testing.T) {
 	r := check(t, validSession(), validate.Options{Packets: true})
 	if !r.Valid() {
@@ -100,7 +324,7 @@ func TestValidSession(t *testing.T) {
 	if r.ILNP.Nonce32 != 6 || r.ILNP.Nonce96 != 4 || r.Other.IPv6["udp"] != 1 {
 		t.Errorf("nonce counts %+v, other %+v", r.ILNP, r.Other)
 	}
-	if r.Checksums.Verified != 10 {
+	if r.Checksums.Verified != 10 || r.Checksums.Rule != wire.RuleIPv6 {
 		t.Errorf("checksums %+v", r.Checksums)
 	}
 	if len(r.Sessions) != 1 || len(r.Sessions[0].Directions) != 2 {
@@ -143,7 +367,7 @@ func TestValidSession(t *testing.T) {
 	if err := r.WriteText(&text, validate.TextOptions{Packets: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"VALID", "11223344 (32-bit)", "a1a2a3a4a5a6a7a8a9aaabac (96-bit)", "ack 4, RTT 2.500 ms", "duplicate ack of 7", "2001:2:aa:aa|2001:2:bb:bb"} {
+	for _, want := range []string{"VALID", "checksums (ipv6 rule): 10 verified", "11223344 (32-bit)", "a1a2a3a4a5a6a7a8a9aaabac (96-bit)", "ack 4, RTT 2.500 ms", "duplicate ack of 7", "2001:2:aa:aa|2001:2:bb:bb"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
@@ -152,7 +376,7 @@ func TestValidSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"nonce":"11223344"`, `"locator":"2001:2:bb:bb"`, `"format":"rfc6743"`, `"operation":"ack"`, `"checksum":"good"`} {
+	for _, want := range []string{`"nonce":"11223344"`, `"locator":"2001:2:bb:bb"`, `"format":"rfc6743"`, `"operation":"ack"`, `"checksum":"good"`, `"checksums":{"rule":"ipv6","verified":10,`} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("JSON lacks %s", want)
 		}
@@ -205,36 +429,6 @@ func TestViolations(t *testing.T) {
 			name: "nonce changes",
 			edit: appendPkt(synth.Packet{Time: at(40), Src: mnBB, Dst: cnDD, Nonce: ilnp.Nonce32(0x99), TCP: tcp(9)}),
 			want: []validate.Kind{validate.KindNonceChanged}, frame: 12, text: "nonce 00000099 in direction d250:99ff:fed1:5a0c -> 0:0:0:c differs from 11223344 first seen in frame 1",
-		},
-		{
-			name: "TCP checksum corrupt",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(9), Payload: []byte("x"), Checksum: synth.ChecksumCorrupt}),
-			want: []validate.Kind{validate.KindChecksumTCP}, frame: 12, text: "is wrong (want",
-		},
-		{
-			name: "TCP checksum over the wire addresses",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, TCP: tcp(9), Checksum: synth.ChecksumWire}),
-			want: []validate.Kind{validate.KindChecksumTCP}, frame: 12, text: "over the wire addresses, not the NIDs",
-		},
-		{
-			name: "UDP checksum zero",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Checksum: synth.ChecksumZero}),
-			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "zero",
-		},
-		{
-			name: "UDP offload seed over the wire addresses",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialWire}),
-			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "offload seed over the wire addresses",
-		},
-		{
-			name: "UDP offload seed NID-only is fine",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialNID}),
-		},
-		{
-			name: "UDP offload seed NID-only, strict",
-			edit: appendPkt(synth.Packet{Time: at(40), Src: mnAA, Dst: cnDD, Nonce: mnN, UDP: udp(), Payload: []byte("abc"), Checksum: synth.ChecksumPartialNID}),
-			opts: validate.Options{StrictOffload: true},
-			want: []validate.Kind{validate.KindChecksumUDP}, frame: 12, text: "--strict-offload",
 		},
 		{
 			name: "ICMPv6 checksum of an LU",
