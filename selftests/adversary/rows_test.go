@@ -30,7 +30,7 @@ import (
 var rows = []row{
 	{name: "wrong_nonce", victim: "cn", forged: true, attack: func(r *run) outcome {
 		// MN's addresses and ports, a nonce that is not MN's.
-		n := r.send(r.ee, r.toCN(3, func() []byte { return attack.Flip(r.mnNonce()) }, attack.ChecksumNIDOnly)...)
+		n := r.send(r.ee, r.toCN(3, func() []byte { return attack.Flip(r.mnNonce()) }, attack.ChecksumIPv6)...)
 		return outcome{sent: n, want: map[string]int{"bad_nonce": n}}
 	}},
 	{name: "no_nonce", victim: "cn", forged: true, attack: func(r *run) outcome {
@@ -44,14 +44,14 @@ var rows = []row{
 		for range 2 {
 			pkts = append(pkts,
 				// The nonce option's length runs past the header.
-				r.udpFromMN(&wire.RawDestOpts{Options: []wire.Option{{Type: ilnp.OptTypeNonce, Length: 12, Data: nonce}}}, attack.ChecksumNIDOnly, "past-header"),
+				r.udpFromMN(&wire.RawDestOpts{Options: []wire.Option{{Type: ilnp.OptTypeNonce, Length: 12, Data: nonce}}}, attack.ChecksumIPv6, "past-header"),
 				// The header's last octet is the nonce option's type,
 				// its length octet outside.
 				r.udpFromMN(&wire.RawDestOpts{Options: []wire.Option{wire.Opt(wire.OptTypePadN, make([]byte, 3)), wire.Opt(ilnp.OptTypeNonce, nonce)},
-					SetHdrExtLen: true, HdrExtLen: 0}, attack.ChecksumNIDOnly, "type-only"),
+					SetHdrExtLen: true, HdrExtLen: 0}, attack.ChecksumIPv6, "type-only"),
 				// The header claims 32 octets; the packet ends at 16.
 				must(r.t)(attack.UDP(r.fromMN(&wire.RawDestOpts{Options: []wire.Option{wire.Opt(ilnp.OptTypeNonce, nonce)},
-					SetHdrExtLen: true, HdrExtLen: 3}), forgedPort, sinkPort, attack.ChecksumNIDOnly, nil)),
+					SetHdrExtLen: true, HdrExtLen: 3}), forgedPort, sinkPort, attack.ChecksumIPv6, nil)),
 			)
 		}
 		n := r.send(r.ee, pkts...)
@@ -62,7 +62,7 @@ var rows = []row{
 		var pkts [][]byte
 		for _, n := range []int{0, 2, 5, 8, 13, 16} {
 			data := append(r.mnNonce(), make([]byte, 16)...)[:n]
-			pkts = append(pkts, r.udpFromMN(attack.Nonce(data), attack.ChecksumNIDOnly, fmt.Sprintf("len%d", n)))
+			pkts = append(pkts, r.udpFromMN(attack.Nonce(data), attack.ChecksumIPv6, fmt.Sprintf("len%d", n)))
 		}
 		n := r.send(r.ee, pkts...)
 		return outcome{sent: n, want: map[string]int{"nonce_malformed": n}}
@@ -88,7 +88,7 @@ var rows = []row{
 			{r.ee, v4mapped, testbed.CNAddr, "v4-mapped source"},
 		} {
 			h := attack.Header{Src: v.src, Dst: v.dst, Options: attack.Nonce(r.mnNonce())}
-			pkt := must(r.t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumNIDOnly, []byte(r.tag()+v.what)))
+			pkt := must(r.t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumIPv6, []byte(r.tag()+v.what)))
 			n += r.send(v.s, pkt, pkt)
 		}
 		return outcome{sent: n, want: map[string]int{"nonce_bad_addr": n},
@@ -225,7 +225,7 @@ func hijack(r *run) outcome {
 	router := openSink(t, r.R1, routerPort)
 	r1 := netip.AddrFrom16(addr16(testbed.AccessNets[0].Prefix, 1))
 	h := attack.Header{Src: testbed.AttackerAddr, Dst: r.MNAddr, Options: attack.Nonce([]byte{1, 2, 3, 4})}
-	n := r.send(r.eeRaw, must(t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumNIDOnly, []byte(r.tag()+"bait"))))
+	n := r.send(r.eeRaw, must(t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumIPv6, []byte(r.tag()+"bait"))))
 	time.Sleep(time.Second)
 
 	const count = 5
@@ -287,7 +287,7 @@ func ppRow(name string, ours bool, pointer func(quotedLen int) uint32) row {
 		if !ours {
 			nonce = attack.Flip(nonce)
 		}
-		quoted := r.tcpFromMN(attack.Nonce(nonce), attack.ChecksumNIDOnly)
+		quoted := r.tcpFromMN(attack.Nonce(nonce), attack.ChecksumIPv6)
 		p := pointer(len(quoted))
 		pkt := must(r.t)(attack.ParameterProblem(attack.Header{Src: testbed.CNAddr, Dst: r.MNAddr}, 2, p, quoted))
 		n := r.send(r.ee, pkt, pkt, pkt)
@@ -389,7 +389,7 @@ func ilccFlood(r *run) outcome {
 		var nonce [4]byte
 		binary.BigEndian.PutUint32(nonce[:], rng.Uint32())
 		h := attack.Header{Src: netip.AddrFrom16(base), Dst: testbed.CNAddr, Options: attack.Nonce(nonce[:])}
-		return attack.UDP(h, forgedPort, discardPort, attack.ChecksumNIDOnly, []byte("flood"))
+		return attack.UDP(h, forgedPort, discardPort, attack.ChecksumIPv6, []byte("flood"))
 	})
 	if err != nil {
 		r.t.Fatalf("flood: %v after %s", err, res)
@@ -493,7 +493,7 @@ func staticFirstPacket(r *run) outcome {
 	t := r.t
 	nonce := []byte{0xee, 0xee, 0x00, 0x01}
 	h := attack.Header{Src: testbed.CNAddr, Dst: r.MNAddr, Options: attack.Nonce(nonce)}
-	pkt := must(t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumNIDOnly, []byte(r.tag()+"first")))
+	pkt := must(t)(attack.UDP(h, forgedPort, sinkPort, attack.ChecksumIPv6, []byte(r.tag()+"first")))
 	n := r.send(r.ee, pkt, pkt)
 	time.Sleep(500 * time.Millisecond)
 	r.establish(t)

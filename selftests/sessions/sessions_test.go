@@ -29,8 +29,9 @@ import (
 // TestSessionOnTheWire: ping, iperf2 TCP and UDP between MN and CN in ILNP
 // mode; the capture at CN shows the nonce option on every packet of those
 // flows (once each side proved itself), one nonce per direction (as
-// tshark decodes it), no fragment, and
-// valid NID-only transport checksums (as ilnpcheck checks them).
+// tshark decodes it), no fragment, and valid transport checksums under
+// the default rule, IPv6's over the wire addresses (as ilnpcheck checks
+// them).
 func TestSessionOnTheWire(t *testing.T) {
 	tb := labtest.NewTestbed(t, true)
 	// Complete checksums on the wire at CN: R4 towards CN and CN itself
@@ -216,12 +217,13 @@ func forgedUDP(t *testing.T, tb *labtest.Testbed, nonce []byte) []byte {
 	}
 	udp := &layers.UDP{SrcPort: 40000, DstPort: 9}
 	payload := gopacket.Payload("forged")
-	// The NID-only checksum: only the nonce is wrong in this packet.
-	nidOnly := &layers.IPv6{
+	// The session's checksum, over the wire addresses: only the nonce is
+	// wrong in this packet.
+	pseudo := &layers.IPv6{
 		Version: 6, NextHeader: layers.IPProtocolUDP,
-		SrcIP: nidOnlyAddr(tb.MNAddr), DstIP: nidOnlyAddr(testbed.CNAddr),
+		SrcIP: ip6.SrcIP, DstIP: ip6.DstIP,
 	}
-	if err := udp.SetNetworkLayerForChecksum(nidOnly); err != nil {
+	if err := udp.SetNetworkLayerForChecksum(pseudo); err != nil {
 		t.Fatal(err)
 	}
 	udpBuf := gopacket.NewSerializeBuffer()
@@ -236,12 +238,6 @@ func forgedUDP(t *testing.T, tb *labtest.Testbed, nonce []byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func nidOnlyAddr(a netip.Addr) net.IP {
-	b := a.As16()
-	clear(b[:8])
-	return net.IP(b[:])
 }
 
 // TestFallbackToIPv6: CN is a plain IPv6 host; MN's first packet with a
@@ -358,7 +354,7 @@ func TestFallbackEnds(t *testing.T) {
 		t.Fatalf("MN's entry for CN has no nonce: %+v", p)
 	}
 	quoted, err := attack.UDP(attack.Header{Src: tb.MNAddr, Dst: testbed.CNAddr, Options: attack.Nonce(p.NonceTx.Bytes())},
-		40000, labtest.IperfPort, attack.ChecksumNIDOnly, make([]byte, 32))
+		40000, labtest.IperfPort, attack.ChecksumIPv6, make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,11 @@ import (
 const (
 	handoffMode = "net.ipv6.handoff_mode"
 	disabledIf  = "net.ipv6.disabled_interface"
+	nidChecksum = "net.ipv6.ilnp_nid_checksum"
 )
+
+// defaults are the values of a new namespace, as /proc shows them.
+var defaults = map[string]string{handoffMode: "0\n", disabledIf: "\n", nidChecksum: "0\n"}
 
 // newHost gives the test a fresh namespace, removed at the end.
 func newHost(t *testing.T, name string) *testbed.Host {
@@ -51,22 +55,18 @@ func mustWrite(t *testing.T, h *testbed.Host, key, value string) {
 
 func TestDefaults(t *testing.T) {
 	// The initial namespace, where the test runs, and a new one.
-	for _, key := range []string{handoffMode, disabledIf} {
+	h := newHost(t, "defaults")
+	for key, want := range defaults {
 		b, err := os.ReadFile(testbed.SysctlPath(key))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{handoffMode: "0\n", disabledIf: "\n"}[key]
 		if string(b) != want {
 			t.Errorf("initial namespace: %s = %q, want %q", key, b, want)
 		}
-	}
-	h := newHost(t, "defaults")
-	if got := mustRead(t, h, handoffMode); got != "0" {
-		t.Errorf("%s: %s = %q, want 0", h.Name, handoffMode, got)
-	}
-	if got := mustRead(t, h, disabledIf); got != "" {
-		t.Errorf("%s: %s = %q, want empty", h.Name, disabledIf, got)
+		if got := mustRead(t, h, key); got != strings.TrimSuffix(want, "\n") {
+			t.Errorf("%s: %s = %q, want %q", h.Name, key, got, strings.TrimSuffix(want, "\n"))
+		}
 	}
 }
 
@@ -74,6 +74,13 @@ func TestPerNamespace(t *testing.T) {
 	a, b := newHost(t, "ns-a"), newHost(t, "ns-b")
 	mustWrite(t, a, handoffMode, "1")
 	mustWrite(t, a, disabledIf, "aa bb")
+	mustWrite(t, a, nidChecksum, "1")
+	if got := mustRead(t, a, nidChecksum); got != "1" {
+		t.Errorf("a: %s = %q after writing 1", nidChecksum, got)
+	}
+	if got := mustRead(t, b, nidChecksum); got != "0" {
+		t.Errorf("b: %s = %q: a's write leaked into b", nidChecksum, got)
+	}
 
 	if got := mustRead(t, a, handoffMode); got != "1" {
 		t.Errorf("a: %s = %q after writing 1", handoffMode, got)
@@ -106,6 +113,9 @@ func TestBadWritesKeepOldValue(t *testing.T) {
 		{handoffMode, "-1"},
 		{handoffMode, "256"},
 		{handoffMode, "yes"},
+		{nidChecksum, "2"},
+		{nidChecksum, "-1"},
+		{nidChecksum, "256"},
 		{disabledIf, strings.Join(many, " ")},   // 33 names
 		{disabledIf, "aa a/b"},                  // '/' is not allowed in a name
 		{disabledIf, "aa averyverylongname"},    // longer than IFNAMSIZ-1
@@ -114,7 +124,7 @@ func TestBadWritesKeepOldValue(t *testing.T) {
 		{disabledIf, strings.Repeat(" ", 2000)}, // longer than any valid list
 	}
 	h := newHost(t, "badwrites")
-	good := map[string]string{handoffMode: "1", disabledIf: "xx yy"}
+	good := map[string]string{handoffMode: "1", disabledIf: "xx yy", nidChecksum: "1"}
 	for k, v := range good {
 		mustWrite(t, h, k, v)
 	}

@@ -27,11 +27,13 @@ import (
 type Checksum int
 
 const (
-	// ChecksumIPv6 is the standard pseudo-header of the wire addresses,
-	// what a plain IPv6 host sends.
+	// ChecksumIPv6 is the standard pseudo-header of the wire addresses:
+	// what a plain IPv6 host sends, and what the TCP and UDP of an ILNP
+	// session carry by default (draft-bhatti-ilnp-tcp-udp-checksums).
 	ChecksumIPv6 Checksum = iota
-	// ChecksumNIDOnly is ILNP's: the addresses with their L64 bits
-	// cleared, what the TCP and UDP of an ILNP session carry.
+	// ChecksumNIDOnly is RFC 6740's: the addresses with their L64 bits
+	// cleared, what an ILNP session carries under
+	// net.ipv6.ilnp_nid_checksum=1.
 	ChecksumNIDOnly
 )
 

@@ -241,11 +241,13 @@ func (g *gen) options(nonce []byte) gopacket.SerializableLayer {
 	return d
 }
 
+// checksum is mostly the sessions' rule (the wire addresses), sometimes
+// RFC 6740's NID-only one, which the victim does not use.
 func (g *gen) checksum() attack.Checksum {
 	if g.chance(4) {
-		return attack.ChecksumIPv6
+		return attack.ChecksumNIDOnly
 	}
-	return attack.ChecksumNIDOnly
+	return attack.ChecksumIPv6
 }
 
 func (g *gen) port() uint16 {
