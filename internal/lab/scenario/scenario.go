@@ -38,6 +38,14 @@ type Config struct {
 	Lead time.Duration
 	// Progress, if set, is told what happens as it happens.
 	Progress func(format string, args ...any)
+	// Setup, if set, runs once the testbed is built and both ends are
+	// ILNP hosts, before the captures and the flows start: to put a
+	// firewall on the way, say.
+	Setup func(ctx context.Context, tb *testbed.Testbed) error
+	// After, if set, runs once the flows and captures have stopped,
+	// whether the run went well or not, before the testbed is torn
+	// down: to read what Setup put in place, say.
+	After func(ctx context.Context, tb *testbed.Testbed) error
 }
 
 // Report is an iperf2 server's view of one flow (its CSV report).
@@ -113,6 +121,21 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 		if _, err := h.Run(ctx, "ethtool", "-K", "dd", "tx", "off"); err != nil {
 			return res, err
 		}
+	}
+
+	if cfg.Setup != nil {
+		if err := cfg.Setup(ctx, tb); err != nil {
+			return res, fmt.Errorf("scenario: setup: %w", err)
+		}
+	}
+	if cfg.After != nil {
+		// Once the flows and captures have stopped, whether or not
+		// the run went well, while the testbed still stands.
+		defer func() {
+			if e := cfg.After(ctx, tb); e != nil {
+				err = errors.Join(err, fmt.Errorf("scenario: after: %w", e))
+			}
+		}()
 	}
 
 	res.MNCapture = filepath.Join(cfg.Dir, "mn.pcap")
