@@ -205,8 +205,12 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	defer mover.Close()
 	time.Sleep(cfg.Lead)
 	began := time.Now()
+	var prev time.Duration
 	err = mover.Run(ctx, cfg.Steps, cfg.Dwell, func(s testbed.Step, at time.Duration) {
-		cfg.progress("%6.1f s  %-4s -> MN on %s", at.Seconds(), s, attached(tb))
+		// The step's own time, after its dwell: the wait for the
+		// address, if a gain, and for the LU's acknowledgment.
+		cfg.progress("%6.1f s  %-4s -> MN on %s (the step took %d ms)", at.Seconds(), s, attached(tb), (at - prev - cfg.Dwell).Milliseconds())
+		prev = at
 	})
 	if err != nil {
 		return res, err
