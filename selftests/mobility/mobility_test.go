@@ -305,7 +305,8 @@ func delays() []time.Duration { return []time.Duration{0, 20 * time.Millisecond}
 
 // TestMoveUDP: iperf2 UDP at 10 Mbit/s from CN to MN while MN moves from
 // aa to bb: no datagram lost, the flow goes on over bb, the LUs and their
-// acks are valid on the wire and take about one round trip.
+// acks are valid on the wire and take a round trip, two when CN
+// confirms the advertised locators by a probe first (see checkLUs).
 func TestMoveUDP(t *testing.T) {
 	for _, delay := range delays() {
 		t.Run(fmt.Sprintf("delay=%s", delay), func(t *testing.T) {
