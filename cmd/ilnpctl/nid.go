@@ -15,7 +15,8 @@ func (a *app) nidShowCmd() *cobra.Command {
 		Short: "show the local NID",
 		Long: `Show the namespace's local Node Identifier: the one set with 'nid set', or
 by default the interface identifier of the first global address of the
-namespace.
+namespace (with handoff_mode set, of the first address SLAAC formed when
+the host attached to several networks at once).
 
 With -j: an object with the key nid.`,
 		Example: "  ilnpctl nid show\n  ilnpctl -j nid show",
