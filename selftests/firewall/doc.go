@@ -9,6 +9,10 @@
 // 6740's NID-only rule (net.ipv6.ilnp_nid_checksum=1) the firewall on R4
 // drops the first SYN as invalid. TestFirewallDuality runs the paper's
 // procedure, TCP and UDP, through the firewall on R4, set up as
-// docs/firewalls.md says, with the bounds of the multihoming tests. The
-// tests carry the vmtest build tag.
+// docs/firewalls.md says, with the bounds of the multihoming tests;
+// TestHostFirewallDuality runs it with the firewall of a host on MN and
+// CN themselves, TCP tracked strictly, besides R4's, which passes only if
+// each end's
+// connection tracking sees one connection per flow whatever locators it
+// takes. The tests carry the vmtest build tag.
 package firewall

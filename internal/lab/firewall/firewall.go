@@ -99,13 +99,15 @@ func parseCounter(out string) (uint64, error) {
 	return strconv.ParseUint(m[1], 10, 64)
 }
 
-// LiberalTCP is the connection tracking setting that a stateful firewall
-// on the way of a multihomed ILNP session needs: each locator pair of a
-// session is a connection of its own to connection tracking, which sees
-// only the segments that took that pair, while the acknowledgements it
-// carries cover the segments of every pair. Tracking TCP windows
-// strictly, it finds those acknowledgements above anything it saw sent
-// and marks them invalid.
+// LiberalTCP is the connection tracking setting that a router's stateful
+// firewall on the way of a multihomed ILNP session needs: each locator
+// pair of a session is a connection of its own to the router's
+// connection tracking, which sees only the segments that took that pair,
+// while the acknowledgements it carries cover the segments of every
+// pair. Tracking TCP windows strictly, it finds those acknowledgements
+// above anything it saw sent and marks them invalid. An ILNP host's own
+// firewall does not need it: it sees each flow on its canonical
+// addresses, one connection.
 const LiberalTCP = "net.netfilter.nf_conntrack_tcp_be_liberal"
 
 // TrackLiberally sets LiberalTCP to 1 in h's namespace: connection
