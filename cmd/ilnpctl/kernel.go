@@ -20,6 +20,8 @@ import (
 type client interface {
 	NID() (ilnp.NID, error)
 	SetNID(ilnp.NID) error
+	Config() (ilnpnl.Config, error)
+	SetConfig(ilnpnl.ConfigChange) error
 	AddPeer(ilnpnl.Peer) error
 	DelPeer(ilnp.NID) error
 	Peers() ([]ilnpnl.Peer, error)

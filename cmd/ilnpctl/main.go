@@ -150,8 +150,8 @@ OUTPUT
 
 PRIVILEGES
   Reading needs no privilege. Commands that change the ILCC (peer add, peer
-  del, peer refresh, nid set, hosts load) need CAP_NET_ADMIN in the network
-  namespace; dns publish needs its TSIG key.
+  del, peer refresh, nid set, config set, hosts load) need CAP_NET_ADMIN in
+  the network namespace; dns publish needs its TSIG key.
   The kernel reports the peers' nonces only to CAP_NET_ADMIN callers. -n
   needs CAP_SYS_ADMIN to enter the namespace.
 
@@ -170,6 +170,7 @@ func (a *app) rootCmd() *cobra.Command {
 		Example: `  ilnpctl show ilcc
   ilnpctl -j -p show locators
   ilnpctl show paths
+  ilnpctl config set nonce-len 12
   ilnpctl peer add 2001:2:dd:dd::c
   ilnpctl -n mn peer add d250-99ff-fed1-5a0c.2001+2+aa+aa d250-99ff-fed1-5a0c.2001+2+bb+bb
   ilnpctl hosts load /etc/ilnp-hosts
@@ -211,6 +212,9 @@ func (a *app) rootCmd() *cobra.Command {
 		group("nid", "show or set the local Node Identifier",
 			"Show or set the namespace's local Node Identifier.",
 			a.nidShowCmd(), a.nidSetCmd()),
+		group("config", "show or set the nonce length and the peer limit",
+			"Show or set the namespace's ILNP settings: the length of the nonces it sends and the entries its ILCC keeps at most.",
+			a.configShowCmd(), a.configSetCmd()),
 		a.statsCmd(),
 		a.monitorCmd(),
 		group("hosts", "register the peers of a hosts file",

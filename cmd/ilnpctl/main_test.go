@@ -26,16 +26,27 @@ type fakeKernel struct {
 	stats  ilnpnl.Stats
 	events []any // ilnpnl.Event or error, then the monitor ends
 	fail   map[ilnp.NID]error
+	config ilnpnl.Config
+	setErr error // what SetConfig returns
 
 	added   []ilnpnl.Peer
 	deleted []ilnp.NID
 	setNIDs []ilnp.NID
+	changes []ilnpnl.ConfigChange
 	closed  bool
 }
 
 func (k *fakeKernel) NID() (ilnp.NID, error) { return k.nid, nil }
 func (k *fakeKernel) SetNID(n ilnp.NID) error {
 	k.setNIDs = append(k.setNIDs, n)
+	return nil
+}
+func (k *fakeKernel) Config() (ilnpnl.Config, error) { return k.config, nil }
+func (k *fakeKernel) SetConfig(ch ilnpnl.ConfigChange) error {
+	if k.setErr != nil {
+		return k.setErr
+	}
+	k.changes = append(k.changes, ch)
 	return nil
 }
 func (k *fakeKernel) AddPeer(p ilnpnl.Peer) error {

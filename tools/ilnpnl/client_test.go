@@ -182,6 +182,100 @@ func TestRequests(t *testing.T) {
 		errno:   unix.EPERM,
 		wantErr: "ilnpnl: set NID 0:0:0:c: operation not permitted",
 	}, {
+		name:  "get config",
+		call:  func(c *Client) (any, error) { return c.Config() },
+		cmd:   cmdConfigGet,
+		flags: netlink.Request,
+		reply: []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes), nla(attrPad), nla(attrNonceLen, u8(12)), nla(attrMaxPeers, u32(4096)), nla(200, u32(1)))},
+		want:  Config{NID: testNID, NonceLen: 12, MaxPeers: 4096},
+	}, {
+		name:  "get config, the default nonce length",
+		call:  func(c *Client) (any, error) { return c.Config() },
+		cmd:   cmdConfigGet,
+		flags: netlink.Request,
+		reply: []genetlink.Message{msg(cmdConfigGet, nla(attrNID, hx("0000 0000 0000 000c")), nla(attrNonceLen, u8(4)), nla(attrMaxPeers, u32(1<<20)))},
+		want:  Config{NID: 0xc, NonceLen: 4, MaxPeers: 1 << 20},
+	}, {
+		name:    "get config, reply without nonce length",
+		call:    func(c *Client) (any, error) { return c.Config() },
+		cmd:     cmdConfigGet,
+		flags:   netlink.Request,
+		reply:   []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes), nla(attrMaxPeers, u32(4096)))},
+		wantErr: "ilnpnl: get config: reply has no nonce length",
+	}, {
+		name:    "get config, reply without peer limit",
+		call:    func(c *Client) (any, error) { return c.Config() },
+		cmd:     cmdConfigGet,
+		flags:   netlink.Request,
+		reply:   []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes), nla(attrNonceLen, u8(4)))},
+		wantErr: "ilnpnl: get config: reply has no peer limit",
+	}, {
+		name:    "get config, empty reply",
+		call:    func(c *Client) (any, error) { return c.Config() },
+		cmd:     cmdConfigGet,
+		flags:   netlink.Request,
+		reply:   []genetlink.Message{msg(cmdConfigGet)},
+		wantErr: "ilnpnl: get config: reply has no settings",
+	}, {
+		name:    "get config, nonce length not a u8",
+		call:    func(c *Client) (any, error) { return c.Config() },
+		cmd:     cmdConfigGet,
+		flags:   netlink.Request,
+		reply:   []genetlink.Message{msg(cmdConfigGet, nla(attrNID, nidBytes), nla(attrNonceLen, u32(12)), nla(attrMaxPeers, u32(4096)))},
+		wantErr: "ilnpnl: get config: reply 1: netlink: attribute 6 is not a uint8",
+	}, {
+		name:  "set nonce length",
+		call:  func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{NonceLen: ptr(12)}) },
+		cmd:   cmdConfigSet,
+		flags: netlink.Request | netlink.Acknowledge,
+		attrs: hx("0500 0600 0c00 0000"), // a u8 padded to 4 octets
+	}, {
+		name:  "set max peers",
+		call:  func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{MaxPeers: ptr(65536)}) },
+		cmd:   cmdConfigSet,
+		flags: netlink.Request | netlink.Acknowledge,
+		attrs: nla(attrMaxPeers, u32(65536)),
+	}, {
+		name: "set all settings in one request",
+		call: func(c *Client) (any, error) {
+			return nil, c.SetConfig(ConfigChange{NID: ptr(ilnp.NID(0)), NonceLen: ptr(4), MaxPeers: ptr(16)})
+		},
+		cmd:   cmdConfigSet,
+		flags: netlink.Request | netlink.Acknowledge,
+		attrs: bytes.Join([][]byte{nla(attrNID, hx("0000 0000 0000 0000")), nla(attrNonceLen, u8(4)), nla(attrMaxPeers, u32(16))}, nil),
+	}, {
+		name:    "set max peers, out of the kernel's range",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{MaxPeers: ptr(8)}) },
+		cmd:     cmdConfigSet,
+		flags:   netlink.Request | netlink.Acknowledge,
+		attrs:   nla(attrMaxPeers, u32(8)),
+		errno:   unix.EINVAL,
+		wantErr: "ilnpnl: set max peers 8: invalid argument",
+	}, {
+		name:    "set nonce length, not permitted",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{NonceLen: ptr(4)}) },
+		cmd:     cmdConfigSet,
+		flags:   netlink.Request | netlink.Acknowledge,
+		attrs:   nla(attrNonceLen, u8(4)),
+		errno:   unix.EPERM,
+		wantErr: "ilnpnl: set nonce length 4: operation not permitted",
+	}, {
+		name:    "set nonce length 8 is not sent",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{NonceLen: ptr(8)}) },
+		wantErr: "ilnpnl: set nonce length 8: nonce length 8 octets: want 4 or 12",
+	}, {
+		name:    "set nonce length 268 is not truncated to 12",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{NonceLen: ptr(268)}) },
+		wantErr: "ilnpnl: set nonce length 268: nonce length 268 octets: want 4 or 12",
+	}, {
+		name:    "set max peers beyond a u32 is not sent",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{MaxPeers: ptr(1 << 32)}) },
+		wantErr: "ilnpnl: set max peers 4294967296: max peers 4294967296: not a u32",
+	}, {
+		name:    "set nothing is not sent",
+		call:    func(c *Client) (any, error) { return nil, c.SetConfig(ConfigChange{}) },
+		wantErr: "ilnpnl: set nothing: nothing to set",
+	}, {
 		name: "add peer",
 		call: func(c *Client) (any, error) {
 			return nil, c.AddPeer(Peer{NID: testNID, Locators: []Locator{

@@ -208,6 +208,8 @@ type message struct {
 	luRetries *int
 	luRTT     *time.Duration
 	path      *PathEnd
+	nonceLen  *int
+	maxPeers  *int
 }
 
 // decodeMessage decodes the attributes of a generic netlink message.
@@ -255,6 +257,12 @@ func decodeMessage(b []byte) (message, error) {
 				m.path = &e
 				return err
 			})
+		case attrNonceLen:
+			n := int(ad.Uint8())
+			m.nonceLen = &n
+		case attrMaxPeers:
+			n := int(ad.Uint32())
+			m.maxPeers = &n
 		}
 	}
 	if err := ad.Err(); err != nil {

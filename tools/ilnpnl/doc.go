@@ -3,7 +3,8 @@
 // RFC 6740-6744), as defined in include/uapi/linux/ilnp.h.
 //
 // A Client talks to the ILNP Communication Cache (ILCC) of one network
-// namespace: it reads and sets the local Node Identifier, registers and
+// namespace: it reads and sets the local Node Identifier and the other
+// settings (the nonce length, the peer limit), registers and
 // removes correspondent peers, dumps the peers and the local locators with
 // their counters, reads the namespace's statistics and subscribes to the
 // "events" multicast group:

@@ -1,7 +1,7 @@
 // Package view is the JSON form of ilnpctl's output, as `ilnpctl -j`
 // prints it: the ILCC's peers (show ilcc), the local locators (show
-// locators), the peers' path ends (show paths), the local NID (nid show)
-// and the events (monitor). The
+// locators), the peers' path ends (show paths), the local NID (nid show),
+// the namespace's settings (config show) and the events (monitor). The
 // counters (stats, and each peer's) are ilnpnl.Stats, whose JSON form
 // follows the kernel's counter table.
 //
@@ -102,6 +102,20 @@ type LocalDev func(ilnp.L64) string
 // LocalNID is the output of nid show.
 type LocalNID struct {
 	NID ilnp.NID `json:"nid"`
+}
+
+// Config is the output of config show: the namespace's settings, the
+// nonce length both in octets (4 or 12) and in bits (32 or 96).
+type Config struct {
+	NID       ilnp.NID `json:"nid"`
+	NonceLen  int      `json:"nonce_len"`
+	NonceBits int      `json:"nonce_bits"`
+	MaxPeers  int      `json:"max_peers"`
+}
+
+// ConfigOf is the view of the namespace's settings.
+func ConfigOf(c ilnpnl.Config) Config {
+	return Config{NID: c.NID, NonceLen: c.NonceLen, NonceBits: 8 * c.NonceLen, MaxPeers: c.MaxPeers}
 }
 
 // Event is one event of monitor.

@@ -151,7 +151,7 @@ func TestRoundTrip(t *testing.T) {
 		EventOf(ilnpnl.Event{Type: ilnpnl.EventPathState, Peer: &ilnpnl.Peer{NID: 0xc}, Path: &ilnpnl.PathEnd{L64: 0x2001_0002_00bb_00bb, State: ilnpnl.PathUp}},
 			nil, time.Time{}),
 	}
-	for _, v := range []any{&peers, &locs, &paths, &events, &LocalNID{NID: 0xc}} {
+	for _, v := range []any{&peers, &locs, &paths, &events, &LocalNID{NID: 0xc}, ptr(ConfigOf(ilnpnl.Config{NID: 0xc, NonceLen: 12, MaxPeers: 4096}))} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
