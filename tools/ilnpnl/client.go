@@ -117,9 +117,7 @@ func (c *Client) NID() (ilnp.NID, error) {
 // SetNID sets the local Node Identifier of the namespace; 0 returns it to
 // the default, the interface identifier of the first global address.
 func (c *Client) SetNID(n ilnp.NID) error {
-	return c.do("set NID "+n.String(), cmdConfigSet, func(ae *netlink.AttributeEncoder) {
-		encodeBE64(ae, attrNID, uint64(n))
-	})
+	return c.SetConfig(ConfigChange{NID: &n})
 }
 
 // AddPeer registers a correspondent with its NID and at least one
